@@ -1,0 +1,70 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/paraat-nl/paraat/engine"
+)
+
+func runCheck(ctx context.Context, args []string, env func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fl := flag.NewFlagSet("check", flag.ContinueOnError)
+	fl.SetOutput(stderr)
+	sources := fl.String("sources", "", "folder with the policy source texts; verifies every quote")
+	quiet := fl.Bool("q", false, "print errors only, no warnings or summary")
+	fl.Usage = func() {
+		fmt.Fprintln(stderr, "usage: paraat check [--sources DIR] [-q] [PATH...]")
+		fl.PrintDefaults()
+	}
+	if err := fl.Parse(args); err != nil {
+		return 2
+	}
+	lib, diags := loadLibrary(fl.Args())
+	if *sources != "" {
+		if st, err := os.Stat(*sources); err != nil || !st.IsDir() {
+			fmt.Fprintf(stderr, "paraat check: --sources %s is not a folder\n", *sources)
+			return 2
+		}
+		engine.VerifyQuotes(lib.Corpus, os.DirFS(*sources), diags)
+	}
+	lib.Warn(diags)
+	printDiags(stdout, diags, !*quiet)
+	errs := diags.Errors()
+	if !*quiet {
+		scen, quiz := 0, 0
+		for _, s := range lib.Scenarios {
+			if s.Kind == engine.KindQuiz {
+				quiz++
+			} else {
+				scen++
+			}
+		}
+		fmt.Fprintf(stdout, "\n%d scenarios, %d quizzes, %d statements in %d lenses", scen, quiz, len(lib.Corpus.Statements()), len(lib.Corpus.Lenses()))
+		if *sources != "" {
+			fmt.Fprint(stdout, " (quotes verified against the sources)")
+		}
+		fmt.Fprintf(stdout, "\n%d errors, %d warnings\n", errs, len(diags.List)-errs)
+		if len(lib.Scenarios) > 0 {
+			fmt.Fprintln(stdout, "\nlens coverage (questions addressed / questions):")
+			fmt.Fprintf(stdout, "  %-28s", "")
+			for _, l := range lib.Corpus.Lenses() {
+				fmt.Fprintf(stdout, " %22s", l)
+			}
+			fmt.Fprintln(stdout)
+			for _, s := range lib.Scenarios {
+				fmt.Fprintf(stdout, "  %-28s", s.ID.Value)
+				for _, c := range lib.Coverage(s) {
+					fmt.Fprintf(stdout, " %22s", fmt.Sprintf("%d/%d", c.Addressed, c.Questions))
+				}
+				fmt.Fprintln(stdout)
+			}
+		}
+	}
+	if errs > 0 {
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,93 @@
+package main
+
+import (
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/paraat-nl/paraat/engine"
+	"github.com/paraat-nl/paraat/scenarios"
+)
+
+// loadLibrary loads the built-in library (no paths), a library folder, or scenario files.
+// Scenario files outside a library use the policy/ folder beside them, or else the built-in
+// corpus. Diagnostics name files as the user gave them.
+func loadLibrary(paths []string) (*engine.Library, *engine.Diagnostics) {
+	if len(paths) == 0 {
+		lib, diags := engine.Load(scenarios.FS())
+		rename(lib, diags, func(name string) string { return filepath.Join("scenarios", name) })
+		return lib, diags
+	}
+	if len(paths) == 1 {
+		if st, err := os.Stat(paths[0]); err == nil && st.IsDir() {
+			dir := paths[0]
+			lib, diags := engine.Load(os.DirFS(dir))
+			rename(lib, diags, func(name string) string { return filepath.Join(dir, name) })
+			return lib, diags
+		}
+	}
+	diags := &engine.Diagnostics{}
+	var corpusFS fs.FS = scenarios.FS()
+	corpusDir := ""
+	dir := filepath.Dir(paths[0])
+	if st, err := os.Stat(filepath.Join(dir, engine.PolicyDir)); err == nil && st.IsDir() {
+		corpusFS, corpusDir = os.DirFS(dir), dir
+	}
+	var policy []string
+	fs.WalkDir(corpusFS, engine.PolicyDir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".yaml") {
+			policy = append(policy, p)
+		}
+		return nil
+	})
+	corpus := engine.LoadCorpus(corpusFS, policy, diags)
+	var files []string
+	given := map[string]string{}
+	for _, p := range paths {
+		abs, err := filepath.Abs(p)
+		if err != nil {
+			diags.List = append(diags.List, engine.Diagnostic{File: p, Message: err.Error()})
+			continue
+		}
+		files = append(files, strings.TrimPrefix(abs, "/"))
+		given[strings.TrimPrefix(abs, "/")] = p
+	}
+	lib := engine.LoadScenarios(os.DirFS("/"), files, corpus, diags)
+	rename(lib, diags, func(name string) string {
+		if strings.HasPrefix(name, engine.PolicyDir+"/") {
+			if corpusDir == "" {
+				return filepath.Join("scenarios", name)
+			}
+			return filepath.Join(corpusDir, name)
+		}
+		if p, ok := given[name]; ok {
+			return p
+		}
+		return "/" + name
+	})
+	diags.Sort()
+	return lib, diags
+}
+
+func rename(lib *engine.Library, diags *engine.Diagnostics, f func(string) string) {
+	for i := range diags.List {
+		diags.List[i].File = f(diags.List[i].File)
+	}
+	for _, s := range lib.Scenarios {
+		s.File = f(s.File)
+	}
+	for _, d := range lib.Corpus.Documents {
+		d.File = f(d.File)
+	}
+}
+
+func printDiags(w interface{ Write([]byte) (int, error) }, diags *engine.Diagnostics, warnings bool) {
+	for _, d := range diags.List {
+		if d.Severity == engine.Warning && !warnings {
+			continue
+		}
+		fmt.Fprintln(w, d.String())
+	}
+}

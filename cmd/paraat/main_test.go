@@ -1,0 +1,87 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"os"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+func paraat(t *testing.T, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(context.Background(), args, func(string) string { return "" }, strings.NewReader(stdin), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := "testdata/" + name + ".golden"
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (go test ./cmd/paraat -update)", err)
+	}
+	if got != string(want) {
+		t.Errorf("output differs from %s:\n%s", path, got)
+	}
+}
+
+const testLib = "../../engine/testdata/lib"
+
+func TestCheck(t *testing.T) {
+	code, out, _ := paraat(t, "", "check", testLib)
+	if code != 0 || !strings.Contains(out, "1 scenarios, 0 quizzes, 8 statements in 2 lenses") || !strings.Contains(out, "0 errors") {
+		t.Fatalf("exit %d:\n%s", code, out)
+	}
+	code, out, _ = paraat(t, "", "check", "--sources", "../../engine/testdata/sources", testLib)
+	if code != 1 || !strings.Contains(out, "policy/rp.yaml:8:9: the quote of regeerprogramma-2024/navo-twee-procent does not occur in rp.txt") {
+		t.Fatalf("exit %d:\n%s", code, out)
+	}
+}
+
+func TestCheckBrokenFiles(t *testing.T) {
+	code, out, _ := paraat(t, "", "check", "-q", "../../engine/testdata/broken/references.yaml", "../../engine/testdata/broken/fields.yaml")
+	if code != 1 {
+		t.Fatalf("exit %d", code)
+	}
+	golden(t, "check-broken", out)
+}
+
+func TestTest(t *testing.T) {
+	code, out, _ := paraat(t, "", "test", "-v", testLib)
+	if code != 0 || !strings.Contains(out, "4 passed, 0 failed") {
+		t.Fatalf("exit %d:\n%s", code, out)
+	}
+}
+
+func TestPlay(t *testing.T) {
+	// Invalid input is asked again; the learner reaches the coordinated ending.
+	input := "9\n2\n1,2\nx\n1,2,3\n2,8\nSamen en op ons moment.\n1,2\n"
+	code, out, errs := paraat(t, input, "play", "--lang", "en", "--library", testLib, "voorbeeld")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	golden(t, "play-en", out)
+	code, out, _ = paraat(t, "1\n3\n", "play", "--library", testLib, "voorbeeld")
+	if code != 0 || !strings.Contains(out, "Gestopt.") || !strings.Contains(out, "Geëscaleerd") && !strings.Contains(out, "Wat is de eerste stap") {
+		t.Fatalf("exit %d:\n%s", code, out)
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	tests := [][]string{{}, {"bestaat-niet"}, {"play"}, {"play", "--lang", "de", "voorbeeld"}, {"play", "--library", testLib, "onbekend"}, {"check", "--sources", "/bestaat/niet", testLib}}
+	for _, args := range tests {
+		if code, _, _ := paraat(t, "", args...); code != 2 {
+			t.Errorf("paraat %v: exit %d, want 2", args, code)
+		}
+	}
+}

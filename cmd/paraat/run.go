@@ -1,0 +1,57 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+)
+
+const usage = `paraat: crisis exercises and quizzes on Dutch foreign and security policy
+
+Usage:
+  paraat check [--sources DIR] [PATH...]   load and check scenarios, quizzes and the policy corpus
+  paraat test [PATH...]                    run the scenarios' playthrough tests
+  paraat play [--lang nl|en] [--lens ID] SCENARIO
+                                           play a scenario or quiz alone in the terminal
+  paraat list [PATH]                       list the scenarios and quizzes of a library
+  paraat serve [--addr 127.0.0.1:8080] [--db paraat.db] [--origins URL,...] [--library DIR]
+                                           run the live exercise server
+  paraat user add [--admin] NAME           create a facilitator account (password on stdin)
+  paraat report [--format json|csv|html] SESSION
+                                           print a session's after-action report
+
+PATH is a library folder (with policy/ inside) or scenario files; the default is the built-in
+library. Run 'paraat COMMAND -h' for the flags of a command.
+`
+
+// command is one subcommand: it gets its arguments and the process's streams, and returns
+// the exit code.
+type command func(ctx context.Context, args []string, env func(string) string, stdin io.Reader, stdout, stderr io.Writer) int
+
+func commands() map[string]command {
+	return map[string]command{
+		"check":  runCheck,
+		"test":   runTest,
+		"play":   runPlay,
+		"list":   runList,
+		"serve":  runServe,
+		"user":   runUser,
+		"report": runReport,
+	}
+}
+
+func run(ctx context.Context, args []string, env func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprint(stdout, usage)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	cmd, ok := commands()[args[0]]
+	if !ok {
+		fmt.Fprintf(stderr, "paraat: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+	return cmd(ctx, args[1:], env, stdin, stdout, stderr)
+}

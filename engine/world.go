@@ -1,0 +1,788 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/paraat-nl/paraat/engine/rules"
+)
+
+// MaxTextAnswer is the longest free-text answer accepted, in bytes.
+const MaxTextAnswer = 4000
+
+// Event kinds a world folds over.
+const (
+	EventAnswer  = "answer"  // a participant answers a question
+	EventRubric  = "rubric"  // the rubric items a text answer meets
+	EventClose   = "close"   // a question closes; a shared world decides as the question says
+	EventDecide  = "decide"  // the facilitator decides a question for the world
+	EventAdvance = "advance" // the world moves to its next inject (or ends)
+)
+
+// Event is one thing that happened to a world. At is the time since the world started, as
+// recorded in the log: a world never reads a clock.
+type Event struct {
+	Kind        string        `json:"kind"`
+	At          time.Duration `json:"at"`
+	Participant string        `json:"participant,omitempty"`
+	Role        string        `json:"role,omitempty"`
+	Question    string        `json:"question,omitempty"`
+	Answer      *Answer       `json:"answer,omitempty"`
+}
+
+// Code classifies why an event was refused.
+type Code string
+
+// Refusal codes.
+const (
+	CodeInvalid   Code = "invalid"   // malformed: unknown option, wrong shape
+	CodeNotFound  Code = "not_found" // unknown question or participant answer
+	CodeClosed    Code = "closed"    // the question is not open, or the world has ended
+	CodeForbidden Code = "forbidden" // the participant's role is not asked this question
+	CodeDuplicate Code = "duplicate" // the participant already answered
+)
+
+// RefusedError explains why a world refused an event. The world is unchanged.
+type RefusedError struct {
+	Code    Code
+	Message string
+}
+
+func (e *RefusedError) Error() string { return e.Message }
+
+func refuse(code Code, format string, args ...any) error {
+	return &RefusedError{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// CodeOf returns the refusal code of err, or "" when err is not a refusal.
+func CodeOf(err error) Code {
+	var r *RefusedError
+	if errors.As(err, &r) {
+		return r.Code
+	}
+	return ""
+}
+
+// Step is one inject of a world's path.
+type Step struct {
+	Inject string        `json:"inject"`
+	At     time.Duration `json:"at"`
+	State  []Value       `json:"state"`
+}
+
+// Value is a state variable's value at some moment.
+type Value struct {
+	Name  string `json:"name"`
+	Value any    `json:"value"`
+}
+
+// Fired is a rule that fired.
+type Fired struct {
+	Rule string        `json:"rule"`
+	At   time.Duration `json:"at"`
+}
+
+// Decision is what a world decided for a question.
+type Decision struct {
+	Question string        `json:"question"`
+	Answer   Answer        `json:"answer"`
+	By       string        `json:"by"` // "participant", "majority", "role:ID", "facilitator", "none"
+	At       time.Duration `json:"at"`
+	Score    Score         `json:"score"`
+}
+
+// Response is one participant's answer with its score.
+type Response struct {
+	Participant string        `json:"participant"`
+	Role        string        `json:"role,omitempty"`
+	Question    string        `json:"question"`
+	Answer      Answer        `json:"answer"`
+	At          time.Duration `json:"at"`
+	Score       Score         `json:"score"`
+}
+
+// Config configures a world.
+type Config struct {
+	// Lens is the policy lens answers are scored under; empty means the scenario's default.
+	Lens string
+	// Solo makes every answer the world's decision: a world of one participant.
+	Solo bool
+}
+
+// World is one playthrough of a scenario: a deterministic fold over its events. It is not
+// safe for concurrent use; its owner (a hub, a test, a terminal session) serialises access.
+type World struct {
+	scn     *Scenario
+	lens    string
+	solo    bool
+	env     rules.Env
+	machine *rules.Machine
+
+	current   *Inject
+	shownAt   time.Duration
+	now       time.Duration
+	path      []Step
+	visited   map[string]bool
+	fired     []Fired
+	firedSet  map[string]bool
+	pending   []*Inject // injects triggered by rules, in firing order
+	closed    map[string]bool
+	decisions map[string]*Decision
+	decided   []string // question ids in decision order
+	responses map[string]map[string]*Response
+	order     []*Response // every response in arrival order
+	ending    *Ending
+	done      bool
+	err       error // an evaluation error (budget exceeded); the world stops
+}
+
+// NewWorld starts a world at the scenario's first inject.
+func NewWorld(s *Scenario, cfg Config) *World {
+	w := &World{
+		scn: s, lens: cmpOr(cfg.Lens, s.Lens.Value), solo: cfg.Solo,
+		machine:   rules.NewMachine(),
+		visited:   map[string]bool{},
+		firedSet:  map[string]bool{},
+		closed:    map[string]bool{},
+		decisions: map[string]*Decision{},
+		responses: map[string]map[string]*Response{},
+	}
+	w.env = rules.NewEnv(w.chose, w.answered, w.visitedFn, w.firedFn)
+	for _, v := range s.State {
+		w.env[v.Name] = v.Initial
+	}
+	w.env["lens"] = w.lens
+	w.show(s.StartInject())
+	return w
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+func (w *World) chose(q, o string) bool {
+	d := w.decisions[q]
+	return d != nil && d.Answer.Chose(w.scn.questions[q], o)
+}
+func (w *World) answered(q string) bool  { return w.decisions[q] != nil }
+func (w *World) visitedFn(i string) bool { return w.visited[i] }
+func (w *World) firedFn(r string) bool   { return w.firedSet[r] }
+
+// Scenario returns the scenario the world plays.
+func (w *World) Scenario() *Scenario { return w.scn }
+
+// Lens returns the lens the world scores under.
+func (w *World) Lens() string { return w.lens }
+
+// Current returns the inject being shown, or nil once the world has ended.
+func (w *World) Current() *Inject {
+	if w.done {
+		return nil
+	}
+	return w.current
+}
+
+// Done reports whether the playthrough has ended.
+func (w *World) Done() bool { return w.done }
+
+// Ending returns the ending reached, or nil.
+func (w *World) Ending() *Ending { return w.ending }
+
+// Err returns the evaluation error that stopped the world, if any.
+func (w *World) Err() error { return w.err }
+
+// Path returns the injects shown so far, with the state when each was shown.
+func (w *World) Path() []Step { return w.path }
+
+// Fired returns the rules that fired, in order.
+func (w *World) Fired() []Fired { return w.fired }
+
+// Decisions returns the world's decisions in the order they were taken.
+func (w *World) Decisions() []*Decision {
+	out := make([]*Decision, 0, len(w.decided))
+	for _, q := range w.decided {
+		out = append(out, w.decisions[q])
+	}
+	return out
+}
+
+// Decision returns the decision for a question, or nil.
+func (w *World) Decision(q string) *Decision { return w.decisions[q] }
+
+// Responses returns every participant response, in arrival order.
+func (w *World) Responses() []*Response { return w.order }
+
+// Response returns a participant's response to a question, or nil.
+func (w *World) Response(participant, q string) *Response { return w.responses[q][participant] }
+
+// State returns the current value of every state variable, in file order.
+func (w *World) State() []Value {
+	out := make([]Value, len(w.scn.State))
+	for i, v := range w.scn.State {
+		out[i] = Value{Name: v.Name, Value: w.env[v.Name]}
+	}
+	return out
+}
+
+// Var returns the current value of one state variable.
+func (w *World) Var(name string) any { return w.env[name] }
+
+// IsOpen reports whether a question of the current inject still takes answers.
+func (w *World) IsOpen(q string) bool {
+	qq := w.scn.questions[q]
+	return !w.done && qq != nil && qq.inject == w.current && !w.closed[q] && w.decisions[q] == nil
+}
+
+// Open returns the open questions of the current inject that a role is asked ("" for all).
+func (w *World) Open(role string) []*Question {
+	if w.done || w.current == nil {
+		return nil
+	}
+	var out []*Question
+	for _, q := range w.current.Questions {
+		if w.IsOpen(q.ID.Value) && (role == "" || q.AskedOf(role)) {
+			out = append(out, q)
+		}
+	}
+	return out
+}
+
+// Offered reports whether an option is currently available (its `when` holds).
+func (w *World) Offered(o *Option) bool {
+	if o.cond == nil {
+		return true
+	}
+	ok, err := w.machine.Bool(o.cond, w.env)
+	return err == nil && ok
+}
+
+// Apply folds one event into the world. A refused event returns a *RefusedError and leaves
+// the world unchanged.
+func (w *World) Apply(ev Event) error {
+	if w.err != nil {
+		return refuse(CodeClosed, "the world stopped: %v", w.err)
+	}
+	if ev.At > w.now {
+		w.now = ev.At
+	}
+	w.env["elapsed"] = w.now.Seconds()
+	switch ev.Kind {
+	case EventAnswer:
+		return w.answer(ev)
+	case EventRubric:
+		return w.rubric(ev)
+	case EventClose:
+		return w.close(ev)
+	case EventDecide:
+		return w.facilitatorDecide(ev)
+	case EventAdvance:
+		return w.advance()
+	}
+	return refuse(CodeInvalid, "unknown event kind %q", ev.Kind)
+}
+
+func (w *World) question(id string) (*Question, error) {
+	q := w.scn.questions[id]
+	if q == nil {
+		return nil, refuse(CodeNotFound, "unknown question %q", id)
+	}
+	return q, nil
+}
+
+// Validate checks that an answer has the right shape for the question, without changing
+// anything.
+func (w *World) Validate(q *Question, a *Answer) error {
+	if a == nil {
+		return refuse(CodeInvalid, "no answer given")
+	}
+	switch q.Type {
+	case Choice:
+		o := q.opts[a.Option]
+		if o == nil {
+			return refuse(CodeInvalid, "question %s has no option %q", q.ID.Value, a.Option)
+		}
+		if !w.Offered(o) {
+			return refuse(CodeInvalid, "option %q is not available now", a.Option)
+		}
+	case Multi, Rank:
+		seen := map[string]bool{}
+		for _, id := range a.Options {
+			o := q.opts[id]
+			if o == nil {
+				return refuse(CodeInvalid, "question %s has no option %q", q.ID.Value, id)
+			}
+			if seen[id] {
+				return refuse(CodeInvalid, "option %q is given twice", id)
+			}
+			if !w.Offered(o) {
+				return refuse(CodeInvalid, "option %q is not available now", id)
+			}
+			seen[id] = true
+		}
+		if q.Type == Rank {
+			for _, o := range q.Options {
+				if w.Offered(o) && !seen[o.ID.Value] {
+					return refuse(CodeInvalid, "a ranking orders every option; %q is missing", o.ID.Value)
+				}
+			}
+		}
+	case Number:
+		if a.Number == nil || math.IsNaN(*a.Number) || math.IsInf(*a.Number, 0) {
+			return refuse(CodeInvalid, "question %s needs a number", q.ID.Value)
+		}
+	case Free:
+		if strings.TrimSpace(a.Text) == "" {
+			return refuse(CodeInvalid, "question %s needs a text", q.ID.Value)
+		}
+		if len(a.Text) > MaxTextAnswer {
+			return refuse(CodeInvalid, "the answer is longer than %d bytes", MaxTextAnswer)
+		}
+		for _, id := range a.Items {
+			if q.Item(id) == nil {
+				return refuse(CodeInvalid, "question %s has no rubric item %q", q.ID.Value, id)
+			}
+		}
+	}
+	return nil
+}
+
+func (w *World) answer(ev Event) error {
+	q, err := w.question(ev.Question)
+	if err != nil {
+		return err
+	}
+	if ev.Participant == "" {
+		return refuse(CodeInvalid, "an answer needs a participant")
+	}
+	if !w.IsOpen(q.ID.Value) {
+		return refuse(CodeClosed, "question %s is not open", q.ID.Value)
+	}
+	// A learner alone (no role) plays every role.
+	if !q.AskedOf(ev.Role) && !(w.solo && ev.Role == "") {
+		return refuse(CodeForbidden, "question %s is not asked of role %q", q.ID.Value, ev.Role)
+	}
+	if w.responses[q.ID.Value][ev.Participant] != nil {
+		return refuse(CodeDuplicate, "question %s was already answered", q.ID.Value)
+	}
+	if err := w.Validate(q, ev.Answer); err != nil {
+		return err
+	}
+	a := *ev.Answer
+	if q.Type != Free || !w.solo {
+		a.Items = nil // rubric marks come from the facilitator, except for a learner alone
+	}
+	r := &Response{Participant: ev.Participant, Role: ev.Role, Question: q.ID.Value, Answer: a, At: ev.At}
+	r.Score = w.score(q, a, ev.Role, ev.At)
+	m := w.responses[q.ID.Value]
+	if m == nil {
+		m = map[string]*Response{}
+		w.responses[q.ID.Value] = m
+	}
+	m[ev.Participant] = r
+	w.order = append(w.order, r)
+	if w.solo {
+		w.decide(q, a, "participant", ev.At)
+	}
+	return nil
+}
+
+// score computes a score under the world's lens, applying any override.
+func (w *World) score(q *Question, a Answer, role string, at time.Duration) Score {
+	s := ScoreAnswer(q, a, w.lens, w.Offered)
+	if q.Type != Choice && q.Type != Multi && q.Type != Rank {
+		return s
+	}
+	for _, o := range q.Options {
+		if o.score == nil || !a.Chose(q, o.ID.Value) {
+			continue
+		}
+		w.env["answer_time"] = (at - w.shownAt).Seconds()
+		w.env["role"] = role
+		f, err := w.machine.Float(o.score, w.env)
+		w.env["answer_time"], w.env["role"] = 0.0, ""
+		if err != nil {
+			w.err = err
+			return s
+		}
+		s.Points, s.Override, s.Addressed = round2(min(max(f, 0), 1)*q.Points), true, true
+		break
+	}
+	return s
+}
+
+func (w *World) rubric(ev Event) error {
+	q, err := w.question(ev.Question)
+	if err != nil {
+		return err
+	}
+	if q.Type != Free {
+		return refuse(CodeInvalid, "question %s is not a text question", q.ID.Value)
+	}
+	r := w.responses[q.ID.Value][ev.Participant]
+	if r == nil {
+		return refuse(CodeNotFound, "%s has not answered question %s", ev.Participant, q.ID.Value)
+	}
+	if ev.Answer == nil {
+		return refuse(CodeInvalid, "no rubric items given")
+	}
+	for _, id := range ev.Answer.Items {
+		if q.Item(id) == nil {
+			return refuse(CodeInvalid, "question %s has no rubric item %q", q.ID.Value, id)
+		}
+	}
+	r.Answer.Items = append([]string{}, ev.Answer.Items...)
+	r.Score = w.score(q, r.Answer, r.Role, r.At)
+	if d := w.decisions[q.ID.Value]; d != nil && (d.By == "participant" || w.solo) {
+		d.Answer.Items = r.Answer.Items
+		d.Score = r.Score
+	}
+	return nil
+}
+
+func (w *World) close(ev Event) error {
+	q, err := w.question(ev.Question)
+	if err != nil {
+		return err
+	}
+	if !w.IsOpen(q.ID.Value) {
+		return refuse(CodeClosed, "question %s is not open", q.ID.Value)
+	}
+	w.closeQuestion(q, ev.At)
+	return nil
+}
+
+// closeQuestion stops answers and, unless the facilitator decides, takes the decision.
+func (w *World) closeQuestion(q *Question, at time.Duration) {
+	w.closed[q.ID.Value] = true
+	if w.decisions[q.ID.Value] != nil || q.DecidedBy() == "facilitator" {
+		return
+	}
+	if a, by, ok := w.tally(q); ok {
+		w.decide(q, a, by, at)
+	}
+}
+
+// tally turns the responses to a question into the world's answer.
+func (w *World) tally(q *Question) (Answer, string, bool) {
+	rs := w.responses[q.ID.Value]
+	if len(rs) == 0 {
+		return Answer{}, "", false
+	}
+	if role, ok := strings.CutPrefix(q.DecidedBy(), "role:"); ok {
+		var last *Response
+		for _, r := range w.order {
+			if r.Question == q.ID.Value && r.Role == role {
+				last = r
+			}
+		}
+		if last != nil {
+			return last.Answer, q.DecidedBy(), true
+		}
+	}
+	var list []*Response
+	for _, r := range w.order {
+		if r.Question == q.ID.Value {
+			list = append(list, r)
+		}
+	}
+	return Tally(q, list), "majority", true
+}
+
+// Tally combines answers by majority: the most chosen option (ties to the option listed
+// first), for multi every option chosen by at least half, for rank the Borda count, for a
+// number the median, for a text the first answer.
+func Tally(q *Question, rs []*Response) Answer {
+	var a Answer
+	if len(rs) == 0 {
+		return a
+	}
+	switch q.Type {
+	case Choice, Multi, Rank:
+		count := make([]float64, len(q.Options))
+		for _, r := range rs {
+			switch q.Type {
+			case Choice:
+				if o := q.opts[r.Answer.Option]; o != nil {
+					count[o.index]++
+				}
+			case Multi:
+				for _, id := range r.Answer.Options {
+					if o := q.opts[id]; o != nil {
+						count[o.index]++
+					}
+				}
+			case Rank:
+				for i, id := range r.Answer.Options {
+					if o := q.opts[id]; o != nil {
+						count[o.index] += float64(len(r.Answer.Options) - i)
+					}
+				}
+			}
+		}
+		switch q.Type {
+		case Choice:
+			best := 0
+			for i := range count {
+				if count[i] > count[best] {
+					best = i
+				}
+			}
+			a.Option = q.Options[best].ID.Value
+		case Multi:
+			for i, c := range count {
+				if 2*c >= float64(len(rs)) {
+					a.Options = append(a.Options, q.Options[i].ID.Value)
+				}
+			}
+		case Rank:
+			idx := make([]int, len(q.Options))
+			for i := range idx {
+				idx[i] = i
+			}
+			slices.SortStableFunc(idx, func(x, y int) int {
+				switch {
+				case count[x] > count[y]:
+					return -1
+				case count[x] < count[y]:
+					return 1
+				}
+				return 0
+			})
+			for _, i := range idx {
+				a.Options = append(a.Options, q.Options[i].ID.Value)
+			}
+		}
+	case Number:
+		vals := make([]float64, 0, len(rs))
+		for _, r := range rs {
+			if r.Answer.Number != nil {
+				vals = append(vals, *r.Answer.Number)
+			}
+		}
+		if len(vals) > 0 {
+			slices.Sort(vals)
+			m := vals[(len(vals)-1)/2]
+			a.Number = &m
+		}
+	case Free:
+		a = rs[0].Answer
+	}
+	return a
+}
+
+func (w *World) facilitatorDecide(ev Event) error {
+	q, err := w.question(ev.Question)
+	if err != nil {
+		return err
+	}
+	if w.done || q.inject != w.current {
+		return refuse(CodeClosed, "question %s is not part of the current inject", q.ID.Value)
+	}
+	if w.decisions[q.ID.Value] != nil {
+		return refuse(CodeDuplicate, "question %s is already decided", q.ID.Value)
+	}
+	if err := w.Validate(q, ev.Answer); err != nil {
+		return err
+	}
+	w.closed[q.ID.Value] = true
+	w.decide(q, *ev.Answer, "facilitator", ev.At)
+	return nil
+}
+
+// decide records the world's answer, applies its effects, and runs the rules.
+func (w *World) decide(q *Question, a Answer, by string, at time.Duration) {
+	d := &Decision{Question: q.ID.Value, Answer: a, By: by, At: at}
+	d.Score = w.score(q, a, "", at)
+	w.decisions[q.ID.Value] = d
+	w.decided = append(w.decided, q.ID.Value)
+	w.closed[q.ID.Value] = true
+	switch q.Type {
+	case Choice, Multi:
+		for _, o := range q.Options {
+			if a.Chose(q, o.ID.Value) {
+				w.effects(o.effects)
+			}
+		}
+	case Rank:
+		if len(a.Options) > 0 {
+			w.effects(q.opts[a.Options[0]].effects)
+		}
+	}
+	w.updateScore()
+	w.runRules(at)
+}
+
+func (w *World) updateScore() {
+	got, max := 0.0, 0.0
+	for _, d := range w.decisions {
+		if d.Score.Addressed {
+			got += d.Score.Points
+			max += d.Score.Max
+		}
+	}
+	pct := 0.0
+	if max > 0 {
+		pct = 100 * got / max
+	}
+	w.env["score"] = pct
+}
+
+func (w *World) effects(es []*rules.Effect) {
+	for _, e := range es {
+		v, err := w.machine.Apply(e, w.env)
+		if err != nil {
+			w.err = err
+			return
+		}
+		w.env[e.Var] = w.clamp(e.Var, v)
+	}
+}
+
+func (w *World) clamp(name string, v any) any {
+	for _, sv := range w.scn.State {
+		if sv.Name != name {
+			continue
+		}
+		switch x := v.(type) {
+		case int:
+			return int(min(max(float64(x), sv.Min), sv.Max))
+		case float64:
+			return min(max(x, sv.Min), sv.Max)
+		}
+	}
+	return v
+}
+
+func (w *World) runRules(at time.Duration) {
+	for _, r := range w.scn.Rules {
+		if w.firedSet[r.ID.Value] || w.err != nil {
+			continue
+		}
+		ok, err := w.machine.Bool(r.cond, w.env)
+		if err != nil {
+			w.err = err
+			return
+		}
+		if !ok {
+			continue
+		}
+		w.firedSet[r.ID.Value] = true
+		w.fired = append(w.fired, Fired{Rule: r.ID.Value, At: at})
+		w.effects(r.effects)
+		if r.target != nil {
+			w.pending = append(w.pending, r.target)
+		}
+	}
+}
+
+func (w *World) show(in *Inject) {
+	w.current, w.shownAt = in, w.now
+	w.visited[in.ID.Value] = true
+	w.effects(in.effects)
+	w.runRules(w.now)
+	w.path = append(w.path, Step{Inject: in.ID.Value, At: w.now, State: w.State()})
+}
+
+// advance closes what is still open and moves to the next inject, or ends the playthrough.
+func (w *World) advance() error {
+	if w.done {
+		return refuse(CodeClosed, "the playthrough has ended")
+	}
+	for _, q := range w.current.Questions {
+		if !w.closed[q.ID.Value] {
+			w.closeQuestion(q, w.now)
+		}
+	}
+	for len(w.pending) > 0 {
+		next := w.pending[0]
+		w.pending = w.pending[1:]
+		if !w.visited[next.ID.Value] {
+			w.show(next)
+			return nil
+		}
+	}
+	for _, b := range w.current.Next {
+		ok := b.cond == nil
+		if !ok {
+			var err error
+			if ok, err = w.machine.Bool(b.cond, w.env); err != nil {
+				w.err = err
+				return nil
+			}
+		}
+		if ok {
+			w.show(b.target)
+			return nil
+		}
+	}
+	w.end()
+	return nil
+}
+
+func (w *World) end() {
+	w.done = true
+	for _, e := range w.scn.Endings {
+		ok := e.cond == nil
+		if !ok {
+			var err error
+			if ok, err = w.machine.Bool(e.cond, w.env); err != nil {
+				w.err = err
+				return
+			}
+		}
+		if ok {
+			w.ending = e
+			return
+		}
+	}
+}
+
+// Total is the sum of a set of scores.
+type Total struct {
+	Points      float64 `json:"points"`
+	Max         float64 `json:"max"`
+	Percent     float64 `json:"percent"`
+	Answered    int     `json:"answered"`
+	Unaddressed int     `json:"unaddressed"` // answers to questions the lens does not address
+}
+
+// Add counts one score into the total.
+func (t *Total) Add(s Score) {
+	t.Answered++
+	if !s.Addressed {
+		t.Unaddressed++
+		return
+	}
+	t.Points += s.Points
+	t.Max += s.Max
+	if t.Max > 0 {
+		t.Percent = round2(100 * t.Points / t.Max)
+	}
+}
+
+// ParticipantTotal sums a participant's scores.
+func (w *World) ParticipantTotal(participant string) Total {
+	var t Total
+	for _, r := range w.order {
+		if r.Participant == participant {
+			t.Add(r.Score)
+		}
+	}
+	return t
+}
+
+// WorldTotal sums the scores of the world's decisions.
+func (w *World) WorldTotal() Total {
+	var t Total
+	for _, q := range w.decided {
+		t.Add(w.decisions[q].Score)
+	}
+	return t
+}
