@@ -1,0 +1,63 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/paraat-nl/paraat/server"
+	"github.com/paraat-nl/paraat/server/live"
+)
+
+func runReport(ctx context.Context, args []string, env func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fl := flag.NewFlagSet("report", flag.ContinueOnError)
+	fl.SetOutput(stderr)
+	db := fl.String("db", envOr(env, "PARAAT_DB", "paraat.db"), "SQLite database file ($PARAAT_DB)")
+	format := fl.String("format", "json", "json, csv or html")
+	library := fl.String("library", env("PARAAT_LIBRARY"), "library folder (default: the built-in scenarios)")
+	fl.Usage = func() {
+		fmt.Fprintln(stderr, "usage: paraat report [--format json|csv|html] [--db FILE] SESSION")
+		fl.PrintDefaults()
+	}
+	if err := fl.Parse(args); err != nil {
+		return 2
+	}
+	if fl.NArg() != 1 || (*format != "json" && *format != "csv" && *format != "html") {
+		fl.Usage()
+		return 2
+	}
+	var paths []string
+	if *library != "" {
+		paths = []string{*library}
+	}
+	lib, _ := loadLibrary(paths)
+	store, err := openStore(ctx, *db)
+	if err != nil {
+		fmt.Fprintf(stderr, "paraat report: %v\n", err)
+		return 1
+	}
+	defer store.Close()
+	rep, err := live.BuildReport(ctx, store, lib, fl.Arg(0), time.Now())
+	if err != nil {
+		fmt.Fprintf(stderr, "paraat report: %s\n", server.ErrorOf(err).Message)
+		return 1
+	}
+	switch *format {
+	case "csv":
+		err = rep.WriteCSV(stdout)
+	case "html":
+		err = rep.WriteHTML(stdout)
+	default:
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		err = enc.Encode(rep)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "paraat report: %v\n", err)
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,139 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/paraat-nl/paraat/engine"
+	"github.com/paraat-nl/paraat/server"
+	"github.com/paraat-nl/paraat/server/live"
+	"github.com/paraat-nl/paraat/web"
+)
+
+// serveConfig is what `paraat serve` reads from flags and the environment.
+type serveConfig struct {
+	Addr          string
+	DB            string
+	Library       string
+	Origins       []string
+	BaseURL       string
+	SecureCookies bool
+}
+
+// Validate checks the configuration.
+func (c *serveConfig) Validate() error {
+	var errs []error
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		errs = append(errs, fmt.Errorf("--addr %q: %v", c.Addr, err))
+	}
+	if c.DB == "" {
+		errs = append(errs, errors.New("--db is empty"))
+	}
+	if c.Library != "" {
+		if st, err := os.Stat(c.Library); err != nil || !st.IsDir() {
+			errs = append(errs, fmt.Errorf("--library %q is not a folder", c.Library))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func envOr(env func(string) string, key, def string) string {
+	if v := env(key); v != "" {
+		return v
+	}
+	return def
+}
+
+func runServe(ctx context.Context, args []string, env func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fl := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fl.SetOutput(stderr)
+	var cfg serveConfig
+	var origins string
+	fl.StringVar(&cfg.Addr, "addr", envOr(env, "PARAAT_ADDR", "127.0.0.1:8080"), "address to listen on ($PARAAT_ADDR)")
+	fl.StringVar(&cfg.DB, "db", envOr(env, "PARAAT_DB", "paraat.db"), "SQLite database file ($PARAAT_DB)")
+	fl.StringVar(&cfg.Library, "library", env("PARAAT_LIBRARY"), "library folder (default: the built-in scenarios) ($PARAAT_LIBRARY)")
+	fl.StringVar(&origins, "origins", env("PARAAT_ORIGINS"), "other allowed origins, comma-separated, e.g. https://oefening.example.nl ($PARAAT_ORIGINS)")
+	fl.StringVar(&cfg.BaseURL, "base-url", env("PARAAT_BASE_URL"), "public URL for join links (default: from each request) ($PARAAT_BASE_URL)")
+	fl.BoolVar(&cfg.SecureCookies, "secure-cookies", env("PARAAT_SECURE_COOKIES") == "1", "mark the login cookie Secure (behind TLS)")
+	if err := fl.Parse(args); err != nil {
+		return 2
+	}
+	for _, o := range strings.Split(origins, ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			cfg.Origins = append(cfg.Origins, o)
+		}
+	}
+	if err := cfg.Validate(); err != nil {
+		fmt.Fprintf(stderr, "paraat serve: %v\n", err)
+		return 2
+	}
+	log := slog.New(slog.NewTextHandler(stderr, nil))
+	var paths []string
+	if cfg.Library != "" {
+		paths = []string{cfg.Library}
+	}
+	lib, diags := loadLibrary(paths)
+	if diags.Errors() > 0 {
+		printDiags(stderr, diags, false)
+		fmt.Fprintf(stderr, "paraat serve: %d scenario errors; the files with errors are left out\n", diags.Errors())
+	}
+	store, err := openStore(ctx, cfg.DB)
+	if err != nil {
+		fmt.Fprintf(stderr, "paraat serve: %v\n", err)
+		return 1
+	}
+	defer store.Close()
+	return serve(ctx, cfg, lib, store, web.FS(), log, stdout, stderr)
+}
+
+func serve(ctx context.Context, cfg serveConfig, lib *engine.Library, store server.Store, ui fs.FS, log *slog.Logger, stdout, stderr io.Writer) int {
+	mgr := live.New(store, lib, live.Options{Logger: log})
+	if err := mgr.Start(ctx); err != nil {
+		fmt.Fprintf(stderr, "paraat serve: %v\n", err)
+		return 1
+	}
+	h, err := server.New(server.Config{Store: store, Library: lib, Live: mgr, Web: ui, Origins: cfg.Origins,
+		BaseURL: cfg.BaseURL, SecureCookies: cfg.SecureCookies, Logger: log})
+	if err != nil {
+		fmt.Fprintf(stderr, "paraat serve: %v\n", err)
+		return 2
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		fmt.Fprintf(stderr, "paraat serve: %v\n", err)
+		return 1
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, IdleTimeout: 2 * time.Minute}
+	url := cfg.BaseURL
+	if url == "" {
+		url = "http://" + ln.Addr().String()
+	}
+	fmt.Fprintf(stdout, "paraat: serving %d scenarios on %s\n", len(lib.Scenarios), url)
+	fmt.Fprintf(stdout, "open %s in a browser; create a facilitator account with: paraat user add NAME\n", url)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		fmt.Fprintf(stderr, "paraat serve: %v\n", err)
+		return 1
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	srv.Shutdown(sctx)
+	if err := mgr.Shutdown(sctx); err != nil {
+		fmt.Fprintf(stderr, "paraat serve: shutdown: %v\n", err)
+	}
+	fmt.Fprintln(stdout, "paraat: stopped")
+	return 0
+}

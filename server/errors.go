@@ -1,0 +1,101 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/paraat-nl/paraat/engine"
+)
+
+// ErrorCode is a stable code for what a user sees; the UI translates codes to nl/en.
+type ErrorCode string
+
+// Error codes, documented in PROTOCOL.md.
+const (
+	EInvalid      ErrorCode = "invalid"
+	EBadJSON      ErrorCode = "bad_json"
+	ETooLarge     ErrorCode = "too_large"
+	EUnauthorized ErrorCode = "unauthorized"
+	EForbidden    ErrorCode = "forbidden"
+	ENotFound     ErrorCode = "not_found"
+	EExpired      ErrorCode = "expired"
+	EClosed       ErrorCode = "closed"
+	EDuplicate    ErrorCode = "duplicate"
+	EConflict     ErrorCode = "conflict"
+	ERateLimited  ErrorCode = "rate_limited"
+	EUnavailable  ErrorCode = "unavailable"
+	EInternal     ErrorCode = "internal"
+)
+
+// httpStatus maps every code to its HTTP status: the one table of PROTOCOL.md.
+var httpStatus = map[ErrorCode]int{
+	EInvalid:      http.StatusBadRequest,
+	EBadJSON:      http.StatusBadRequest,
+	ETooLarge:     http.StatusRequestEntityTooLarge,
+	EUnauthorized: http.StatusUnauthorized,
+	EForbidden:    http.StatusForbidden,
+	ENotFound:     http.StatusNotFound,
+	EExpired:      http.StatusGone,
+	EClosed:       http.StatusConflict,
+	EDuplicate:    http.StatusConflict,
+	EConflict:     http.StatusConflict,
+	ERateLimited:  http.StatusTooManyRequests,
+	EUnavailable:  http.StatusServiceUnavailable,
+	EInternal:     http.StatusInternalServerError,
+}
+
+// Status returns the HTTP status of a code.
+func (c ErrorCode) Status() int {
+	if s, ok := httpStatus[c]; ok {
+		return s
+	}
+	return http.StatusInternalServerError
+}
+
+// Error is an error a user sees: a code and an English message.
+type Error struct {
+	Code    ErrorCode `json:"code"`
+	Message string    `json:"message"`
+}
+
+func (e *Error) Error() string { return e.Message }
+
+// Errorf returns an *Error.
+func Errorf(code ErrorCode, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// ErrorOf turns any error into what a user may see: an *Error as is, an engine refusal with
+// its code, a store's not-found or conflict, and everything else as internal (its text is
+// not shown: it may hold details of the machine).
+func ErrorOf(err error) *Error {
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	if c := engine.CodeOf(err); c != "" {
+		code := EInvalid
+		switch c {
+		case engine.CodeNotFound:
+			code = ENotFound
+		case engine.CodeClosed:
+			code = EClosed
+		case engine.CodeForbidden:
+			code = EForbidden
+		case engine.CodeDuplicate:
+			code = EDuplicate
+		}
+		return &Error{Code: code, Message: err.Error()}
+	}
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return &Error{Code: ENotFound, Message: "not found"}
+	case errors.Is(err, ErrConflict):
+		return &Error{Code: EConflict, Message: "conflict"}
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return &Error{Code: EUnavailable, Message: "the server is busy or shutting down; try again"}
+	}
+	return &Error{Code: EInternal, Message: "internal error; nothing was changed"}
+}

@@ -1,0 +1,292 @@
+package server
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/paraat-nl/paraat/engine"
+)
+
+// ---- accounts ----
+
+type meResponse struct {
+	User  string `json:"user"`
+	Admin bool   `json:"admin"`
+	CSRF  string `json:"csrf"`
+}
+
+func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
+	if !s.originOK(r) {
+		writeErr(w, Errorf(EForbidden, "origin not allowed"))
+		return
+	}
+	var req struct {
+		Name     string `json:"name"`
+		Password string `json:"password"`
+	}
+	if err := decodeBody(w, r, &req); err != nil {
+		writeErr(w, err)
+		return
+	}
+	addr, _, _ := net.SplitHostPort(r.RemoteAddr)
+	id, l, err := s.auth.Login(r.Context(), req.Name, req.Password, addr)
+	if err != nil {
+		writeErr(w, err)
+		return
+	}
+	s.auth.cookie(w, id, int(s.auth.ttl/time.Second))
+	writeJSON(w, http.StatusOK, meResponse{User: l.user.Name, Admin: l.user.Admin, CSRF: l.csrf})
+}
+
+func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request, l *login) {
+	id, _ := s.auth.session(r)
+	s.auth.logout(id)
+	s.auth.cookie(w, "", -1)
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) handleMe(w http.ResponseWriter, r *http.Request, l *login) {
+	writeJSON(w, http.StatusOK, meResponse{User: l.user.Name, Admin: l.user.Admin, CSRF: l.csrf})
+}
+
+// ---- library ----
+
+// ScenarioSummary describes a scenario in the list.
+type ScenarioSummary struct {
+	ID         string     `json:"id"`
+	Kind       string     `json:"kind"`
+	Title      Text       `json:"title"`
+	Summary    Text       `json:"summary"`
+	Lens       string     `json:"lens"`
+	DurationMS int64      `json:"duration_ms"`
+	Roles      []RoleView `json:"roles"`
+	Teams      []RoleView `json:"teams"`
+	Questions  int        `json:"questions"`
+}
+
+// BranchView is an edge of the branch graph.
+type BranchView struct {
+	When string `json:"when"`
+	Goto string `json:"goto"`
+}
+
+// InjectDetail is an inject in the scenario detail.
+type InjectDetail struct {
+	ID        string         `json:"id"`
+	Clock     string         `json:"clock,omitempty"`
+	Title     Text           `json:"title"`
+	Text      Text           `json:"text"`
+	Questions []QuestionView `json:"questions"`
+	Next      []BranchView   `json:"next"`
+}
+
+// RuleView is a rule in the scenario detail.
+type RuleView struct {
+	ID     string `json:"id"`
+	When   string `json:"when"`
+	Inject string `json:"inject,omitempty"`
+}
+
+// ScenarioDetail is a scenario with its branch graph.
+type ScenarioDetail struct {
+	ScenarioSummary
+	Start   string         `json:"start"`
+	Injects []InjectDetail `json:"injects"`
+	Rules   []RuleView     `json:"rules"`
+	Endings []EndingView   `json:"endings"`
+}
+
+func summaryOf(sc *engine.Scenario) ScenarioSummary {
+	v := ScenarioSummary{ID: sc.ID.Value, Kind: sc.Kind, Title: T(sc.Title), Summary: T(sc.Summary), Lens: sc.Lens.Value,
+		DurationMS: sc.Duration.Milliseconds(), Roles: RolesOf(sc, nil), Teams: []RoleView{}, Questions: len(sc.Questions())}
+	for _, t := range sc.Teams {
+		v.Teams = append(v.Teams, RoleView{ID: t.ID.Value, Name: T(t.Name)})
+	}
+	return v
+}
+
+func (s *Server) handleScenarios(w http.ResponseWriter, r *http.Request) {
+	type lensView struct {
+		ID    string `json:"id"`
+		Title Text   `json:"title"`
+	}
+	out := struct {
+		Scenarios []ScenarioSummary `json:"scenarios"`
+		Lenses    []lensView        `json:"lenses"`
+	}{Scenarios: []ScenarioSummary{}, Lenses: []lensView{}}
+	for _, sc := range s.cfg.Library.Scenarios {
+		out.Scenarios = append(out.Scenarios, summaryOf(sc))
+	}
+	for _, id := range s.cfg.Library.Corpus.Lenses() {
+		out.Lenses = append(out.Lenses, lensView{ID: id, Title: T(s.cfg.Library.Corpus.Lens(id).Title())})
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) handleScenario(w http.ResponseWriter, r *http.Request) {
+	sc := s.cfg.Library.Scenario(r.PathValue("id"))
+	if sc == nil {
+		writeErr(w, Errorf(ENotFound, "no scenario %q", r.PathValue("id")))
+		return
+	}
+	d := ScenarioDetail{ScenarioSummary: summaryOf(sc), Start: sc.Start.Value, Injects: []InjectDetail{},
+		Rules: []RuleView{}, Endings: []EndingView{}}
+	for _, in := range sc.Injects {
+		id := InjectDetail{ID: in.ID.Value, Clock: in.Clock, Title: T(in.Title), Text: T(in.Text),
+			Questions: []QuestionView{}, Next: []BranchView{}}
+		for _, q := range in.Questions {
+			id.Questions = append(id.Questions, QuestionViewOf(q))
+		}
+		for _, b := range in.Next {
+			id.Next = append(id.Next, BranchView{When: b.When.Text, Goto: b.Goto.Value})
+		}
+		d.Injects = append(d.Injects, id)
+	}
+	for _, ru := range sc.Rules {
+		d.Rules = append(d.Rules, RuleView{ID: ru.ID.Value, When: ru.When.Text, Inject: ru.Inject.Value})
+	}
+	for _, e := range sc.Endings {
+		d.Endings = append(d.Endings, EndingView{ID: e.ID.Value, Title: T(e.Title), Text: T(e.Text)})
+	}
+	writeJSON(w, http.StatusOK, d)
+}
+
+// ---- sessions ----
+
+func (s *Server) handleCreateSession(w http.ResponseWriter, r *http.Request, l *login) {
+	var req CreateSession
+	if err := decodeBody(w, r, &req); err != nil {
+		writeErr(w, err)
+		return
+	}
+	row, err := s.cfg.Live.Create(r.Context(), l.user.Name, req)
+	if err != nil {
+		writeErr(w, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, Info(row, s.cfg.Library, s.baseURL(r)))
+}
+
+func (s *Server) handleSessions(w http.ResponseWriter, r *http.Request, l *login) {
+	owner := l.user.Name
+	if l.user.Admin {
+		owner = ""
+	}
+	rows, err := s.cfg.Store.Sessions(r.Context(), owner)
+	if err != nil {
+		writeErr(w, err)
+		return
+	}
+	out := []SessionInfo{}
+	for _, row := range rows {
+		if m, err := ParseMeta(row.Meta); err == nil && m.Study {
+			continue
+		}
+		out = append(out, Info(row, s.cfg.Library, s.baseURL(r)))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"sessions": out})
+}
+
+func (s *Server) handleSession(w http.ResponseWriter, r *http.Request, l *login, row SessionRow) {
+	writeJSON(w, http.StatusOK, Info(row, s.cfg.Library, s.baseURL(r)))
+}
+
+func (s *Server) handleJoinLookup(w http.ResponseWriter, r *http.Request) {
+	code := NormalizeCode(r.PathValue("code"))
+	if code == "" {
+		writeErr(w, Errorf(ENotFound, "no session with this code"))
+		return
+	}
+	row, err := s.cfg.Store.SessionByCode(r.Context(), code)
+	if err != nil {
+		writeErr(w, Errorf(ENotFound, "no session with code %s", FormatCode(code)))
+		return
+	}
+	m, _ := ParseMeta(row.Meta)
+	if row.Ended || m.Study || s.cfg.Now().After(row.Expires) {
+		writeErr(w, Errorf(EExpired, "this join code has expired"))
+		return
+	}
+	in := Info(row, s.cfg.Library, "")
+	writeJSON(w, http.StatusOK, map[string]any{"session": row.ID, "title": in.Title, "scenario": row.Scenario,
+		"scope": in.Scope, "roles": in.Roles, "teams": in.Teams})
+}
+
+func (s *Server) handleStudy(w http.ResponseWriter, r *http.Request) {
+	if !s.originOK(r) {
+		writeErr(w, Errorf(EForbidden, "origin not allowed"))
+		return
+	}
+	var req StudyRequest
+	if err := decodeBody(w, r, &req); err != nil {
+		writeErr(w, err)
+		return
+	}
+	st, err := s.cfg.Live.Study(r.Context(), req)
+	if err != nil {
+		writeErr(w, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, st)
+}
+
+// ---- reports ----
+
+func (s *Server) report(w http.ResponseWriter, r *http.Request, row SessionRow) *Report {
+	rep, err := s.cfg.Live.Report(r.Context(), row.ID)
+	if err != nil {
+		writeErr(w, err)
+		return nil
+	}
+	rep.Session.JoinURL = ""
+	return rep
+}
+
+func (s *Server) handleReportJSON(w http.ResponseWriter, r *http.Request, l *login, row SessionRow) {
+	if rep := s.report(w, r, row); rep != nil {
+		writeJSON(w, http.StatusOK, rep)
+	}
+}
+
+func (s *Server) handleReportCSV(w http.ResponseWriter, r *http.Request, l *login, row SessionRow) {
+	if rep := s.report(w, r, row); rep != nil {
+		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+		w.Header().Set("Content-Disposition", `attachment; filename="paraat-`+row.ID+`.csv"`)
+		rep.WriteCSV(w)
+	}
+}
+
+func (s *Server) handleReportHTML(w http.ResponseWriter, r *http.Request, l *login, row SessionRow) {
+	if rep := s.report(w, r, row); rep != nil {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
+		rep.WriteHTML(w)
+	}
+}
+
+func (s *Server) handleStudyReport(w http.ResponseWriter, r *http.Request) {
+	rep, err := s.cfg.Live.StudyReport(r.Context(), r.URL.Query().Get("token"))
+	if err != nil {
+		writeErr(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, rep)
+}
+
+// ---- websocket ----
+
+func (s *Server) handleWS(w http.ResponseWriter, r *http.Request) {
+	var user *User
+	if _, l := s.auth.session(r); l != nil {
+		u := l.user
+		user = &u
+	}
+	ws, err := s.upgrader.Upgrade(w, r, nil)
+	if err != nil {
+		return // the upgrader has answered
+	}
+	// The connection outlives the request: it stops when the client or the live layer closes it.
+	s.cfg.Live.Serve(context.WithoutCancel(r.Context()), ws, user)
+}

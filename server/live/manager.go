@@ -1,0 +1,438 @@
+package live
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"github.com/paraat-nl/paraat/engine"
+	"github.com/paraat-nl/paraat/server"
+)
+
+// Options tune the live layer; the zero value gives the defaults of PROTOCOL.md.
+type Options struct {
+	Now           func() time.Time
+	Logger        *slog.Logger
+	QueueLen      int           // messages queued per client before it is dropped (64)
+	PingPeriod    time.Duration // 25 s
+	PongWait      time.Duration // 60 s
+	WriteWait     time.Duration // 10 s
+	HelloTimeout  time.Duration // 10 s
+	AppendTimeout time.Duration // 15 s
+}
+
+func (o *Options) defaults() {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.QueueLen <= 0 {
+		o.QueueLen = 64
+	}
+	if o.PingPeriod <= 0 {
+		o.PingPeriod = 25 * time.Second
+	}
+	if o.PongWait <= 0 {
+		o.PongWait = 60 * time.Second
+	}
+	if o.WriteWait <= 0 {
+		o.WriteWait = 10 * time.Second
+	}
+	if o.HelloTimeout <= 0 {
+		o.HelloTimeout = 10 * time.Second
+	}
+	if o.AppendTimeout <= 0 {
+		o.AppendTimeout = 15 * time.Second
+	}
+}
+
+// Manager owns the hubs of all live sessions. It implements server.Live.
+type Manager struct {
+	store server.Store
+	lib   *engine.Library
+	opts  Options
+	log   *slog.Logger
+	now   func() time.Time
+
+	ctx    context.Context // cancelled by Shutdown
+	cancel context.CancelFunc
+
+	mu      sync.Mutex
+	hubs    map[string]*hub
+	closing bool
+	conns   sync.WaitGroup
+	once    sync.Once
+}
+
+var _ server.Live = (*Manager)(nil)
+
+// New returns a manager; call Start to resume the live sessions of the store.
+func New(store server.Store, lib *engine.Library, opts Options) *Manager {
+	opts.defaults()
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Manager{store: store, lib: lib, opts: opts, log: opts.Logger, now: opts.Now,
+		ctx: ctx, cancel: cancel, hubs: map[string]*hub{}}
+}
+
+// Start replays the log of every session that has not ended and resumes it: its timers run
+// again and questions whose deadline passed while the server was down are closed.
+func (m *Manager) Start(ctx context.Context) error {
+	rows, err := m.store.Sessions(ctx, "")
+	if err != nil {
+		return fmt.Errorf("listing sessions: %w", err)
+	}
+	for _, row := range rows {
+		if row.Ended {
+			continue
+		}
+		if _, err := m.hub(ctx, row.ID); err != nil {
+			m.log.Error("resuming session", "session", row.ID, "err", err)
+		}
+	}
+	return nil
+}
+
+// fold reads a session's log and folds it into a state.
+func (m *Manager) fold(ctx context.Context, id string) (*state, error) {
+	row, err := m.store.Session(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("session %s: %w", id, err)
+	}
+	st, err := newState(m.lib, row)
+	if err != nil {
+		return nil, err
+	}
+	recs, err := m.store.Events(ctx, id, 0, 0)
+	if err != nil {
+		return nil, fmt.Errorf("session %s: events: %w", id, err)
+	}
+	for _, r := range recs {
+		st.apply(r)
+	}
+	for _, p := range st.problems {
+		m.log.Warn("replaying session log", "session", id, "problem", p)
+	}
+	return st, nil
+}
+
+// hub returns the running hub of a session, loading it from the log when needed.
+func (m *Manager) hub(ctx context.Context, id string) (*hub, error) {
+	m.mu.Lock()
+	if m.closing {
+		m.mu.Unlock()
+		return nil, errStopped
+	}
+	if h := m.hubs[id]; h != nil {
+		m.mu.Unlock()
+		return h, nil
+	}
+	m.mu.Unlock()
+	st, err := m.fold(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closing {
+		return nil, errStopped
+	}
+	if h := m.hubs[id]; h != nil { // loaded meanwhile
+		return h, nil
+	}
+	h := &hub{m: m, id: id, st: st, cmds: make(chan func(), 64), clients: map[*client]struct{}{},
+		conns: map[string]int{}, stop: make(chan struct{}), done: make(chan struct{})}
+	h.seq.Store(st.seq)
+	m.hubs[id] = h
+	go h.run()
+	return h, nil
+}
+
+// Shutdown stops every hub (their clients are closed with 1001) and waits for the
+// connections to finish, or for ctx. It is safe to call more than once.
+func (m *Manager) Shutdown(ctx context.Context) error {
+	m.once.Do(func() {
+		m.mu.Lock()
+		m.closing = true
+		for _, h := range m.hubs {
+			close(h.stop)
+		}
+		m.mu.Unlock()
+	})
+	m.mu.Lock()
+	hubs := make([]*hub, 0, len(m.hubs))
+	for _, h := range m.hubs {
+		hubs = append(hubs, h)
+	}
+	m.mu.Unlock()
+	for _, h := range hubs {
+		select {
+		case <-h.done:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	done := make(chan struct{})
+	go func() { m.conns.Wait(); close(done) }()
+	defer m.cancel()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (m *Manager) track() bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closing {
+		return false
+	}
+	m.conns.Add(1)
+	return true
+}
+
+// Create stores a new session and its first event.
+func (m *Manager) Create(ctx context.Context, owner string, req server.CreateSession) (server.SessionRow, error) {
+	scn := m.lib.Scenario(req.Scenario)
+	if scn == nil {
+		return server.SessionRow{}, server.Errorf(server.ENotFound, "no scenario %q", req.Scenario)
+	}
+	meta := server.Meta{Lens: req.Lens, Scope: req.Scope, Roles: req.Roles, Teams: req.Teams}
+	if meta.Lens == "" {
+		meta.Lens = scn.Lens.Value
+	}
+	if m.lib.Corpus.Lens(meta.Lens) == nil {
+		return server.SessionRow{}, server.Errorf(server.EInvalid, "no lens %q", meta.Lens)
+	}
+	switch meta.Scope {
+	case "":
+		meta.Scope = server.ScopeShared
+	case server.ScopeShared, server.ScopeTeam, server.ScopeParticipant:
+	default:
+		return server.SessionRow{}, server.Errorf(server.EInvalid, "scope must be shared, team or participant, not %q", meta.Scope)
+	}
+	for _, r := range meta.Roles {
+		if scn.Role(r) == nil {
+			return server.SessionRow{}, server.Errorf(server.EInvalid, "scenario %s has no role %q", scn.ID.Value, r)
+		}
+	}
+	if meta.Scope == server.ScopeTeam {
+		if len(meta.Teams) == 0 {
+			for _, t := range scn.Teams {
+				meta.Teams = append(meta.Teams, server.RoleView{ID: t.ID.Value, Name: server.T(t.Name)})
+			}
+		}
+		if len(meta.Teams) < 1 {
+			return server.SessionRow{}, server.Errorf(server.EInvalid, "a team session needs at least one team")
+		}
+	} else {
+		meta.Teams = nil
+	}
+	seen := map[string]bool{}
+	for _, t := range meta.Teams {
+		if !validID(t.ID) || seen[t.ID] {
+			return server.SessionRow{}, server.Errorf(server.EInvalid, "team id %q must be unique, lowercase letters, digits and dashes", t.ID)
+		}
+		seen[t.ID] = true
+		if _, err := CleanName(t.Name.NL + t.Name.EN); err != nil {
+			return server.SessionRow{}, server.Errorf(server.EInvalid, "team %s needs a name", t.ID)
+		}
+	}
+	exp := time.Duration(req.ExpiresInMS) * time.Millisecond
+	switch {
+	case exp == 0:
+		exp = 24 * time.Hour
+	case exp < time.Minute || exp > 7*24*time.Hour:
+		return server.SessionRow{}, server.Errorf(server.EInvalid, "expires_in_ms must be between a minute and 7 days")
+	}
+	return m.create(ctx, owner, scn, meta, exp, nil)
+}
+
+func (m *Manager) create(ctx context.Context, owner string, scn *engine.Scenario, meta server.Meta, exp time.Duration,
+	more func(id string) []server.Record) (server.SessionRow, error) {
+	mb, _ := jsonMarshal(meta)
+	now := m.now().UTC()
+	var row server.SessionRow
+	var err error
+	for range 5 {
+		row = server.SessionRow{ID: newSessionID(), Code: server.NewCode(), Owner: owner, Scenario: scn.ID.Value,
+			Created: now, Expires: now.Add(exp), Meta: mb}
+		if err = m.store.CreateSession(ctx, row); !errors.Is(err, server.ErrConflict) {
+			break
+		}
+	}
+	if err != nil {
+		return server.SessionRow{}, fmt.Errorf("creating session: %w", err)
+	}
+	recs := []server.Record{record(now, evCreated, evData{Meta: &meta})}
+	if more != nil {
+		recs = append(recs, more(row.ID)...)
+	}
+	if _, err := m.store.Append(ctx, row.ID, recs); err != nil {
+		return server.SessionRow{}, fmt.Errorf("creating session: %w", err)
+	}
+	return row, nil
+}
+
+// Study starts a self-study run: a session of one self-paced participant, already started.
+func (m *Manager) Study(ctx context.Context, req server.StudyRequest) (server.StudyStart, error) {
+	scn := m.lib.Scenario(req.Scenario)
+	if scn == nil {
+		return server.StudyStart{}, server.Errorf(server.ENotFound, "no scenario %q", req.Scenario)
+	}
+	lens := req.Lens
+	if lens == "" {
+		lens = scn.Lens.Value
+	}
+	if m.lib.Corpus.Lens(lens) == nil {
+		return server.StudyStart{}, server.Errorf(server.EInvalid, "no lens %q", lens)
+	}
+	name := req.Name
+	if strings.TrimSpace(name) == "" {
+		name = "learner"
+	}
+	name, err := CleanName(name)
+	if err != nil {
+		return server.StudyStart{}, err
+	}
+	meta := server.Meta{Lens: lens, Scope: server.ScopeParticipant, Study: true}
+	pid := "p-" + randomID(6)
+	var token string
+	row, err := m.create(ctx, "", scn, meta, time.Minute, func(id string) []server.Record {
+		var hash string
+		token, hash = newToken(id)
+		now := m.now().UTC()
+		return []server.Record{
+			record(now, evJoined, evData{Participant: pid, Name: name, TokenHash: hash}),
+			record(now, evStarted, evData{}),
+		}
+	})
+	if err != nil {
+		return server.StudyStart{}, err
+	}
+	return server.StudyStart{Session: row.ID, Participant: pid, Token: token}, nil
+}
+
+// Report computes the after-action report of a session.
+func (m *Manager) Report(ctx context.Context, id string) (*server.Report, error) {
+	return BuildReport(ctx, m.store, m.lib, id, m.now())
+}
+
+// StudyReport computes the report of a self-study run identified by its token.
+func (m *Manager) StudyReport(ctx context.Context, token string) (*server.Report, error) {
+	sid, secret, ok := strings.Cut(token, ".")
+	if !ok {
+		return nil, server.Errorf(server.EUnauthorized, "unknown resume token")
+	}
+	st, err := m.fold(ctx, sid)
+	if err != nil {
+		if errors.Is(err, server.ErrNotFound) {
+			return nil, server.Errorf(server.EUnauthorized, "unknown resume token")
+		}
+		return nil, err
+	}
+	if st.byToken[hashToken(secret)] == nil {
+		return nil, server.Errorf(server.EUnauthorized, "unknown resume token")
+	}
+	return reportOf(st, m.now()), nil
+}
+
+// hello handles the first message of a connection.
+func (m *Manager) hello(ctx context.Context, c *client, msg server.ClientMsg, user *server.User) (*hub, error) {
+	switch msg.Type {
+	case server.MsgJoin:
+		code := server.NormalizeCode(msg.Code)
+		if code == "" {
+			return nil, server.Errorf(server.ENotFound, "no session with code %q", truncate(msg.Code, 20))
+		}
+		row, err := m.store.SessionByCode(ctx, code)
+		if errors.Is(err, server.ErrNotFound) {
+			return nil, server.Errorf(server.ENotFound, "no session with code %s", server.FormatCode(code))
+		}
+		if err != nil {
+			return nil, err
+		}
+		h, err := m.hub(ctx, row.ID)
+		if err != nil {
+			return nil, err
+		}
+		return h, h.call(ctx, func() error { return h.join(c, msg) })
+	case server.MsgResume:
+		sid, secret, ok := strings.Cut(msg.Token, ".")
+		bad := server.Errorf(server.EUnauthorized, "unknown or revoked resume token")
+		if !ok || sid == "" || secret == "" {
+			return nil, bad
+		}
+		h, err := m.hub(ctx, sid)
+		if errors.Is(err, server.ErrNotFound) {
+			return nil, bad
+		}
+		if err != nil {
+			return nil, err
+		}
+		return h, h.call(ctx, func() error { return h.resume(c, secret, msg.LastSeq) })
+	case server.MsgWatch:
+		if user == nil {
+			return nil, server.Errorf(server.EUnauthorized, "log in as a facilitator first")
+		}
+		row, err := m.store.Session(ctx, msg.Session)
+		if errors.Is(err, server.ErrNotFound) {
+			return nil, server.Errorf(server.ENotFound, "no session %q", truncate(msg.Session, 40))
+		}
+		if err != nil {
+			return nil, err
+		}
+		if row.Owner != user.Name && !user.Admin {
+			return nil, server.Errorf(server.EForbidden, "only the session's facilitator can watch it")
+		}
+		h, err := m.hub(ctx, row.ID)
+		if err != nil {
+			return nil, err
+		}
+		return h, h.call(ctx, func() error { return h.watch(c, msg.LastSeq) })
+	}
+	return nil, server.Errorf(server.EUnauthorized, "send join, resume or watch first")
+}
+
+// Serve runs a websocket connection: this goroutine reads, another writes.
+func (m *Manager) Serve(ctx context.Context, ws *websocket.Conn, user *server.User) {
+	if !m.track() {
+		ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseGoingAway, "server shutting down"),
+			time.Now().Add(time.Second))
+		ws.Close()
+		return
+	}
+	defer m.conns.Done()
+	c := &client{ws: ws, send: make(chan *websocket.PreparedMessage, m.opts.QueueLen)}
+	wdone := make(chan struct{})
+	go func() { c.writePump(m.opts); close(wdone) }()
+	m.readPump(ctx, c, user)
+	<-wdone
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+func validID(s string) bool {
+	if s == "" || len(s) > 40 {
+		return false
+	}
+	for i, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' && i > 0) {
+			return false
+		}
+	}
+	return true
+}

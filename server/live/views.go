@@ -1,0 +1,189 @@
+package live
+
+import (
+	"time"
+
+	"github.com/paraat-nl/paraat/engine"
+	"github.com/paraat-nl/paraat/server"
+)
+
+func (s *state) sessionView() server.SessionView {
+	phase := "lobby"
+	switch {
+	case s.ended:
+		phase = "ended"
+	case s.started:
+		phase = "running"
+	}
+	teams := s.meta.Teams
+	if teams == nil {
+		teams = []server.RoleView{}
+	}
+	return server.SessionView{ID: s.row.ID, Title: server.T(s.scn.Title), Scenario: s.scn.ID.Value, Kind: s.scn.Kind,
+		Lens: s.meta.Lens, Scope: s.meta.Scope, Phase: phase, Paused: s.paused,
+		Roles: server.RolesOf(s.scn, s.meta.Roles), Teams: teams}
+}
+
+func (s *state) worldView(wd *world, now time.Time) server.WorldView {
+	w := wd.w
+	v := server.WorldView{ID: wd.id, Questions: []server.LiveQuestion{}, State: []server.ValueView{}, Path: []string{},
+		Ended: w.Done()}
+	for _, st := range w.Path() {
+		v.Path = append(v.Path, st.Inject)
+	}
+	for _, sv := range s.scn.State {
+		v.State = append(v.State, server.ValueView{Name: sv.Name, Label: server.T(sv.Label), Value: w.Var(sv.Name)})
+	}
+	if e := w.Ending(); e != nil {
+		v.Ending = &server.EndingView{ID: e.ID.Value, Title: server.T(e.Title), Text: server.T(e.Text)}
+	}
+	in := w.Current()
+	if in == nil {
+		return v
+	}
+	v.Inject = &server.InjectView{ID: in.ID.Value, Clock: in.Clock, Title: server.T(in.Title), Text: server.T(in.Text)}
+	for _, q := range in.Questions {
+		lq := server.LiveQuestion{QuestionView: server.QuestionViewOf(q), State: s.questionState(wd, q)}
+		if dl, ok := wd.opened[q.ID.Value]; ok && !dl.IsZero() && lq.State == "open" {
+			dl := dl
+			lq.Deadline = &dl
+			rem := s.remaining(dl, now).Milliseconds()
+			lq.RemainingMS = &rem
+		}
+		if d := w.Decision(q.ID.Value); d != nil {
+			a := d.Answer
+			lq.Decision, lq.DecidedBy = &a, d.By
+		}
+		if s.revealed(wd, q.ID.Value) {
+			lq.Revealed = true
+			lq.Feedback = server.TP(q.Feedback)
+			for i, o := range q.Options {
+				lq.Options[i].Feedback = server.TP(o.Feedback)
+			}
+			if d := w.Decision(q.ID.Value); d != nil {
+				sc := d.Score
+				lq.Score = &sc
+			}
+		}
+		v.Questions = append(v.Questions, lq)
+	}
+	return v
+}
+
+// remaining is the time left until a deadline; while paused the clock stands still.
+func (s *state) remaining(dl, now time.Time) time.Duration {
+	if s.paused {
+		now = s.pausedAt
+	}
+	return max(dl.Sub(now), 0)
+}
+
+func (s *state) meView(p *participant) server.MeView {
+	v := server.MeView{Answers: []server.MyAnswer{}}
+	wd := s.worlds[p.world]
+	if wd == nil {
+		return v
+	}
+	var total *engine.Total
+	for _, a := range p.answers {
+		r := wd.w.Response(p.id, a.question)
+		if r == nil {
+			continue
+		}
+		ma := server.MyAnswer{Question: a.question, ID: a.id, Answer: r.Answer, Seq: a.seq, Statements: []server.StatementView{}}
+		if s.revealed(wd, a.question) {
+			sc := r.Score
+			ma.Score = &sc
+			ma.Statements = server.StatementsOf(s.lib.Corpus, &sc)
+			if total == nil {
+				total = &engine.Total{}
+			}
+			total.Add(sc)
+		}
+		v.Answers = append(v.Answers, ma)
+	}
+	v.Total = total
+	return v
+}
+
+func (s *state) aggregates(connected map[string]int) server.Aggregates {
+	ag := server.Aggregates{Participants: []server.ParticipantAgg{}, Teams: []server.TeamAgg{},
+		Questions: []server.QuestionAgg{}, Worlds: []server.WorldAgg{}}
+	teams := map[string]*engine.Total{}
+	for _, p := range s.order {
+		pa := server.ParticipantAgg{ID: p.id, Name: p.name, Role: p.role, Team: p.team, World: p.world,
+			Connected: connected[p.id] > 0, Removed: p.removed, Answered: []string{}}
+		if wd := s.worlds[p.world]; wd != nil {
+			for _, a := range p.answers {
+				pa.Answered = append(pa.Answered, a.question)
+			}
+			pa.Total = wd.w.ParticipantTotal(p.id)
+		}
+		if p.team != "" {
+			t := teams[p.team]
+			if t == nil {
+				t = &engine.Total{}
+				teams[p.team] = t
+			}
+			if wd := s.worlds[p.world]; wd != nil {
+				for _, r := range wd.w.Responses() {
+					if r.Participant == p.id {
+						t.Add(r.Score)
+					}
+				}
+			}
+		}
+		ag.Participants = append(ag.Participants, pa)
+	}
+	for _, t := range s.meta.Teams {
+		ta := server.TeamAgg{ID: t.ID}
+		if tt := teams[t.ID]; tt != nil {
+			ta.Total = *tt
+		}
+		ag.Teams = append(ag.Teams, ta)
+	}
+	for _, id := range s.worldIDs {
+		wd := s.worlds[id]
+		w := wd.w
+		wa := server.WorldAgg{ID: id, Path: []string{}, State: w.State(), Ended: w.Done(), Total: w.WorldTotal()}
+		for _, st := range w.Path() {
+			wa.Path = append(wa.Path, st.Inject)
+		}
+		if e := w.Ending(); e != nil {
+			wa.Ending = e.ID.Value
+		}
+		if in := w.Current(); in != nil {
+			wa.Inject = in.ID.Value
+			for _, q := range in.Questions {
+				qa := server.QuestionAgg{World: id, Question: q.ID.Value, State: s.questionState(wd, q),
+					Distribution: map[string]int{}}
+				for _, p := range s.order {
+					if p.world == id && !p.removed && (q.AskedOf(p.role) || s.solo() && p.role == "") {
+						qa.Asked++
+					}
+				}
+				for _, r := range w.Responses() {
+					if r.Question != q.ID.Value {
+						continue
+					}
+					qa.Answered++
+					switch q.Type {
+					case engine.Choice:
+						qa.Distribution[r.Answer.Option]++
+					case engine.Multi:
+						for _, o := range r.Answer.Options {
+							qa.Distribution[o]++
+						}
+					case engine.Rank:
+						if len(r.Answer.Options) > 0 {
+							qa.Distribution[r.Answer.Options[0]]++
+						}
+					}
+				}
+				ag.Questions = append(ag.Questions, qa)
+			}
+		}
+		ag.Worlds = append(ag.Worlds, wa)
+	}
+	return ag
+}

@@ -1,0 +1,71 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Errors a Store returns; adapters wrap them with %w.
+var (
+	// ErrNotFound: no such session, user or code.
+	ErrNotFound = errors.New("not found")
+	// ErrConflict: a duplicate id, code or user name, or a sequence number already taken.
+	ErrConflict = errors.New("conflict")
+)
+
+// Record is one event of a session's append-only log. Seq is assigned by the store: 1, 2, 3 ...
+// per session, without gaps. Data is the event's JSON payload, opaque to the store.
+type Record struct {
+	Seq  int64
+	Time time.Time
+	Type string
+	Data []byte
+}
+
+// SessionRow is what the store keeps about a session besides its log.
+type SessionRow struct {
+	ID       string
+	Code     string // join code, unique among sessions
+	Owner    string // the facilitator's user name; "" for a self-study run
+	Scenario string
+	Created  time.Time
+	Expires  time.Time // when the join code stops working
+	Ended    bool
+	Meta     []byte // JSON: lens, scope, teams ... (opaque to the store)
+}
+
+// User is a facilitator account.
+type User struct {
+	Name    string
+	Hash    []byte // password hash, with its parameters
+	Admin   bool
+	Created time.Time
+}
+
+// Store is the durable event log and the few tables around it. Implementations: sqlite
+// (the default) and postgres. All methods are safe for concurrent use.
+type Store interface {
+	// CreateSession stores a new session; ErrConflict if its id or code exists.
+	CreateSession(ctx context.Context, s SessionRow) error
+	// EndSession marks a session ended.
+	EndSession(ctx context.Context, id string) error
+	// Session returns a session by id; ErrNotFound if there is none.
+	Session(ctx context.Context, id string) (SessionRow, error)
+	// SessionByCode returns a session by join code; ErrNotFound if there is none.
+	SessionByCode(ctx context.Context, code string) (SessionRow, error)
+	// Sessions lists the sessions of an owner ("" for all), newest first.
+	Sessions(ctx context.Context, owner string) ([]SessionRow, error)
+	// Append adds records to a session's log and returns them with their sequence numbers.
+	// It returns only once they are durable. Concurrent calls may be committed together.
+	Append(ctx context.Context, session string, recs []Record) ([]Record, error)
+	// Events returns the records of a session with Seq > after, in order, at most limit
+	// (0: no limit).
+	Events(ctx context.Context, session string, after int64, limit int) ([]Record, error)
+	// PutUser creates or replaces a user.
+	PutUser(ctx context.Context, u User) error
+	// User returns a user by name; ErrNotFound if there is none.
+	User(ctx context.Context, name string) (User, error)
+	// Close releases the store.
+	Close() error
+}
