@@ -8,6 +8,7 @@ require (
 	github.com/gorilla/websocket v1.5.3
 	go.yaml.in/yaml/v3 v3.0.6
 	golang.org/x/crypto v0.58.0
+	golang.org/x/term v0.47.0
 	modernc.org/sqlite v1.61.1
 )
 

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"text/tabwriter"
 	"time"
 
 	"github.com/paraat-nl/paraat/server"
@@ -20,10 +21,14 @@ func runReport(ctx context.Context, args []string, env func(string) string, stdi
 	library := fl.String("library", env("PARAAT_LIBRARY"), "library folder (default: the built-in scenarios)")
 	fl.Usage = func() {
 		fmt.Fprintln(stderr, "usage: paraat report [--format json|csv|html] [--db FILE] SESSION")
+		fmt.Fprintln(stderr, "       paraat report [--db FILE]   (lists the sessions)")
 		fl.PrintDefaults()
 	}
 	if err := fl.Parse(args); err != nil {
 		return 2
+	}
+	if fl.NArg() == 0 {
+		return listSessions(ctx, *db, stdout, stderr)
 	}
 	if fl.NArg() != 1 || (*format != "json" && *format != "csv" && *format != "html") {
 		fl.Usage()
@@ -59,5 +64,39 @@ func runReport(ctx context.Context, args []string, env func(string) string, stdi
 		fmt.Fprintf(stderr, "paraat report: %v\n", err)
 		return 1
 	}
+	return 0
+}
+
+// listSessions prints the sessions in the database, newest first, so that a facilitator can
+// find the id to pass to `paraat report`.
+func listSessions(ctx context.Context, db string, stdout, stderr io.Writer) int {
+	store, err := openStore(ctx, db)
+	if err != nil {
+		fmt.Fprintf(stderr, "paraat report: %v\n", err)
+		return 1
+	}
+	defer store.Close()
+	rows, err := store.Sessions(ctx, "")
+	if err != nil {
+		fmt.Fprintf(stderr, "paraat report: %v\n", err)
+		return 1
+	}
+	if len(rows) == 0 {
+		fmt.Fprintf(stdout, "no sessions in %s\n", db)
+		return 0
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "SESSION\tSCENARIO\tOWNER\tCREATED\tSTATE")
+	for _, r := range rows {
+		state, owner := "live", r.Owner
+		if r.Ended {
+			state = "ended"
+		}
+		if owner == "" {
+			owner = "(self-study)"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.ID, r.Scenario, owner, r.Created.Local().Format("2006-01-02 15:04"), state)
+	}
+	tw.Flush()
 	return 0
 }

@@ -118,7 +118,13 @@ func serve(ctx context.Context, cfg serveConfig, lib *engine.Library, store serv
 	if url == "" {
 		url = "http://" + ln.Addr().String()
 	}
-	fmt.Fprintf(stdout, "paraat: serving %d scenarios on %s\n", len(lib.Scenarios), url)
+	quizzes := 0
+	for _, sc := range lib.Scenarios {
+		if sc.Kind == engine.KindQuiz {
+			quizzes++
+		}
+	}
+	fmt.Fprintf(stdout, "paraat: serving %d scenarios and %d quizzes on %s\n", len(lib.Scenarios)-quizzes, quizzes, url)
 	fmt.Fprintf(stdout, "open %s in a browser; create a facilitator account with: paraat user add NAME\n", url)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

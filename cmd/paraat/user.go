@@ -3,13 +3,16 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"time"
 
 	"github.com/paraat-nl/paraat/server"
+	"golang.org/x/term"
 )
 
 func runUser(ctx context.Context, args []string, env func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -37,20 +40,9 @@ func runUser(ctx context.Context, args []string, env func(string) string, stdin 
 		fmt.Fprintln(stderr, "paraat user: a name is 1 to 40 letters, digits, dots, dashes or underscores")
 		return 2
 	}
-	fmt.Fprintf(stderr, "password for %s (at least %d characters; twice, one per line): ", name, server.MinPassword)
-	sc := bufio.NewScanner(stdin)
-	var lines []string
-	for len(lines) < 2 && sc.Scan() {
-		lines = append(lines, strings.TrimRight(sc.Text(), "\r"))
-	}
-	fmt.Fprintln(stderr)
-	if len(lines) == 0 {
-		fmt.Fprintln(stderr, "paraat user: no password given")
-		return 2
-	}
-	pw := lines[0]
-	if len(lines) == 2 && lines[1] != pw {
-		fmt.Fprintln(stderr, "paraat user: the passwords differ")
+	pw, err := readPassword(name, stdin, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "paraat user: %v\n", err)
 		return 2
 	}
 	if len(pw) < server.MinPassword {
@@ -81,4 +73,40 @@ func validUserName(s string) bool {
 		}
 	}
 	return true
+}
+
+// readPassword asks twice without echo when stdin is a terminal, and otherwise reads the
+// password from the first line of stdin (a second line, if given, must repeat it), so that
+// scripts can pipe it in.
+func readPassword(name string, stdin io.Reader, stderr io.Writer) (string, error) {
+	if f, ok := stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		fmt.Fprintf(stderr, "password for %s (at least %d characters): ", name, server.MinPassword)
+		a, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(stderr)
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprint(stderr, "again: ")
+		b, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(stderr)
+		if err != nil {
+			return "", err
+		}
+		if string(a) != string(b) {
+			return "", errors.New("the passwords differ")
+		}
+		return string(a), nil
+	}
+	sc := bufio.NewScanner(stdin)
+	var lines []string
+	for len(lines) < 2 && sc.Scan() {
+		lines = append(lines, strings.TrimRight(sc.Text(), "\r"))
+	}
+	switch {
+	case len(lines) == 0:
+		return "", errors.New("no password given")
+	case len(lines) == 2 && lines[1] != lines[0]:
+		return "", errors.New("the passwords differ")
+	}
+	return lines[0], nil
 }
