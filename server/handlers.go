@@ -288,5 +288,8 @@ func (s *Server) handleWS(w http.ResponseWriter, r *http.Request) {
 		return // the upgrader has answered
 	}
 	// The connection outlives the request: it stops when the client or the live layer closes it.
-	s.cfg.Live.Serve(context.WithoutCancel(r.Context()), ws, user)
+	// It runs on a goroutine of its own so that this one returns and net/http lets go of the
+	// request's buffers and deep stack: with thousands of connections that is most of the
+	// memory each costs.
+	go s.cfg.Live.Serve(context.WithoutCancel(r.Context()), ws, user)
 }

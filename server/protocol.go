@@ -234,6 +234,9 @@ type EventMsg struct {
 	Team        string         `json:"team,omitempty"`
 	Deadline    *time.Time     `json:"deadline,omitempty"`
 	Answer      *engine.Answer `json:"answer,omitempty"`
+	// Sent is when the server published the event live; absent when it is replayed after a
+	// resume. Clients can measure delivery with it.
+	Sent *time.Time `json:"sent,omitempty"`
 }
 
 // WorldMsg carries a world's new view.

@@ -92,6 +92,7 @@ type ReportWorld struct {
 
 // ReportAnswer is one participant answer with its score.
 type ReportAnswer struct {
+	ID          string         `json:"id"` // the client's answer UUID
 	Participant string         `json:"participant"`
 	Name        string         `json:"name"`
 	Role        string         `json:"role,omitempty"`

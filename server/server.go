@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -79,7 +80,9 @@ func New(cfg Config) (*Server, error) {
 		cfg.Now = time.Now
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, auth: newAuth(cfg.Store, cfg.Now, cfg.SecureCookies)}
-	s.upgrader = websocket.Upgrader{ReadBufferSize: 4096, WriteBufferSize: 4096, CheckOrigin: s.originOK,
+	// Small read buffers and no write buffer of its own per connection: client messages are
+	// small, and the live layer writes frames it has serialised once (see live/conn.go).
+	s.upgrader = websocket.Upgrader{ReadBufferSize: 1024, WriteBufferPool: &sync.Pool{}, CheckOrigin: s.originOK,
 		Error: func(w http.ResponseWriter, r *http.Request, status int, reason error) {
 			code := EInvalid
 			if status == http.StatusForbidden {
@@ -120,6 +123,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /api/study/report", s.handleStudyReport)
 
 	m.HandleFunc("GET /api/ws", s.handleWS)
+	m.HandleFunc("GET /api/metrics", s.handleMetrics)
 	m.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, Errorf(ENotFound, "no API route %s %s", r.Method, r.URL.Path))
 	})

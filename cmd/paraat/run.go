@@ -19,6 +19,8 @@ Usage:
   paraat user add [--admin] NAME           create a facilitator account (password on stdin)
   paraat report [--format json|csv|html] SESSION
                                            print a session's after-action report
+  paraat load [--participants N] [--sessions S] [--injects N] [--burst] [--flood D] [--reconnect]
+                                           measure a server with real websocket clients
 
 PATH is a library folder (with policy/ inside) or scenario files; the default is the built-in
 library. Run 'paraat COMMAND -h' for the flags of a command.
@@ -37,6 +39,7 @@ func commands() map[string]command {
 		"serve":  runServe,
 		"user":   runUser,
 		"report": runReport,
+		"load":   runLoad,
 	}
 }
 

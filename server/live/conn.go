@@ -1,10 +1,14 @@
 package live
 
 import (
+	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"net"
 	"sync"
 	"time"
 
@@ -17,13 +21,51 @@ func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }
 
 func newSessionID() string { return uuid.NewString() }
 
+// frame is a server message serialised and framed once (an unmasked, uncompressed text
+// frame), shared by every connection that gets it. It plays the part of
+// websocket.PreparedMessage, but as plain bytes several frames can go out in one write.
+type frame struct {
+	data []byte
+}
+
+// encoders are reused by prepare: a broadcast encodes one message, and the buffer it encodes
+// into is copied once, into the frame with its header.
+var encoders = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
 // prepare serialises a server message once, for any number of connections.
-func prepare(v any) *websocket.PreparedMessage {
-	pm, err := websocket.NewPreparedMessage(websocket.TextMessage, server.MarshalMsg(v))
-	if err != nil {
-		panic(err) // only fails for compression errors; we do not compress
+func prepare(v any) *frame {
+	buf := encoders.Get().(*bytes.Buffer)
+	defer encoders.Put(buf)
+	buf.Reset()
+	if err := json.NewEncoder(buf).Encode(v); err != nil {
+		panic(fmt.Sprintf("live: encoding %T: %v", v, err)) // the message types cannot fail
 	}
-	return pm
+	return newFrame(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
+}
+
+// newFrame frames a text payload as RFC 6455 section 5.2 lays it out for a server: FIN and
+// opcode 1, no mask, the length in 7, 16 or 64 bits.
+func newFrame(payload []byte) *frame {
+	n := len(payload)
+	var hdr [10]byte
+	hdr[0] = 0x80 | websocket.TextMessage
+	h := 2
+	switch {
+	case n < 126:
+		hdr[1] = byte(n)
+	case n <= 0xffff:
+		hdr[1] = 126
+		binary.BigEndian.PutUint16(hdr[2:], uint16(n))
+		h = 4
+	default:
+		hdr[1] = 127
+		binary.BigEndian.PutUint64(hdr[2:], uint64(n))
+		h = 10
+	}
+	b := make([]byte, h+n)
+	copy(b, hdr[:h])
+	copy(b[h:], payload)
+	return &frame{data: b}
 }
 
 // client is one websocket connection. The hub goroutine sets part and facilitator; send
@@ -32,9 +74,10 @@ type client struct {
 	ws          *websocket.Conn
 	part        *participant
 	facilitator bool
+	stats       *counters
 
 	mu        sync.Mutex
-	send      chan *websocket.PreparedMessage
+	send      chan *frame
 	closed    bool
 	closeCode int
 	closeText string
@@ -42,7 +85,7 @@ type client struct {
 
 // enqueue queues a message without blocking; false if the client is closed or its queue is
 // full (then it is closed as a slow consumer).
-func (c *client) enqueue(pm *websocket.PreparedMessage) bool {
+func (c *client) enqueue(pm *frame) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closed {
@@ -75,26 +118,71 @@ func (c *client) closeInfo() (int, string) {
 	return c.closeCode, c.closeText
 }
 
-// writePump is the connection's only writer.
+// maxCoalesce is how many queued frames the writer sends in one system call at most.
+const maxCoalesce = 32
+
+var batches = sync.Pool{New: func() any { return new([maxCoalesce][]byte) }}
+
+// writePump is the connection's only writer of data frames. It sends whatever is queued in
+// one writev: a broadcast that gives a client an event and a new view costs one system call,
+// not two, and a client that fell behind catches up in few. Gorilla's own writes (the pong
+// the reader answers a ping with, control frames) go to the same socket; each is a single
+// write of a whole frame, and the socket's write lock keeps frames from interleaving.
 func (c *client) writePump(o Options) {
 	ping := time.NewTicker(o.PingPeriod)
 	defer func() {
 		ping.Stop()
 		c.ws.Close()
 	}()
+	nc := c.ws.NetConn()
 	for {
 		select {
-		case pm, ok := <-c.send:
-			if !ok {
+		case f, ok := <-c.send:
+			closing := !ok
+			// The batch comes from a pool, not this goroutine's stack, which then stays small
+			// enough for the runtime to shrink while the writer waits.
+			bp := batches.Get().(*[maxCoalesce][]byte)
+			batch := bp[:0]
+			if ok {
+				batch = append(batch, f.data)
+			}
+		drain:
+			for ok && len(batch) < maxCoalesce {
+				select {
+				case f, ok = <-c.send:
+					if !ok {
+						closing = true
+						break drain
+					}
+					batch = append(batch, f.data)
+				default:
+					break drain
+				}
+			}
+			if len(batch) > 0 {
+				nc.SetWriteDeadline(time.Now().Add(o.WriteWait))
+				nb := net.Buffers(batch)
+				n, err := nb.WriteTo(nc) // writev
+				clear(bp[:])
+				batches.Put(bp)
+				if err != nil {
+					c.shut(0, "")
+					return
+				}
+				if c.stats != nil {
+					c.stats.frames.Add(int64(len(batch)))
+					c.stats.writes.Add(1)
+					c.stats.bytes.Add(n)
+				}
+			}
+			if len(batch) == 0 {
+				batches.Put(bp)
+			}
+			if closing {
 				code, text := c.closeInfo()
 				if code != 0 {
 					c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, text), time.Now().Add(o.WriteWait))
 				}
-				return
-			}
-			c.ws.SetWriteDeadline(time.Now().Add(o.WriteWait))
-			if err := c.ws.WritePreparedMessage(pm); err != nil {
-				c.shut(0, "")
 				return
 			}
 		case <-ping.C:
@@ -175,31 +263,43 @@ func (m *Manager) readPump(ctx context.Context, c *client, user *server.User) {
 			m.refuse(c, h, "", server.Errorf(server.ETooLarge, "the message is larger than %d bytes", server.MaxMessage))
 			continue
 		}
-		if !b.take(time.Now()) {
-			m.refuse(c, h, "", server.Errorf(server.ERateLimited, "more than %d messages per second; slow down", server.MessagesPerSec))
-			continue
-		}
-		if typ != websocket.TextMessage {
-			m.refuse(c, h, "", server.Errorf(server.EBadJSON, "send JSON in text frames"))
-			continue
-		}
-		msg, err := server.Decode(data)
-		if err != nil {
-			m.refuse(c, h, msg.Ref, err)
-			continue
-		}
-		if h == nil {
-			hh, err := m.hello(ctx, c, msg, user)
-			if err != nil {
-				m.refuse(c, nil, msg.Ref, err)
-				continue
-			}
-			h = hh
-			ws.SetReadDeadline(time.Now().Add(m.opts.PongWait))
-			continue
-		}
-		if !h.submit(c, msg) {
+		var ok bool
+		if h, ok = m.message(ctx, c, h, &b, typ, data, user); !ok {
 			return
 		}
 	}
+}
+
+// message handles one client message and returns the connection's hub (set by a successful
+// join, resume or watch) and whether to go on reading. It is a function of its own, never
+// inlined, so that its locals (a decoded message is a few hundred bytes) are not part of the
+// reader's frame while the reader waits for the next message: the stack a parked reader
+// uses decides whether the runtime can shrink it, and there are as many readers as
+// connections.
+//
+//go:noinline
+func (m *Manager) message(ctx context.Context, c *client, h *hub, b *bucket, typ int, data []byte, user *server.User) (*hub, bool) {
+	if !b.take(time.Now()) {
+		m.refuse(c, h, "", server.Errorf(server.ERateLimited, "more than %d messages per second; slow down", server.MessagesPerSec))
+		return h, true
+	}
+	if typ != websocket.TextMessage {
+		m.refuse(c, h, "", server.Errorf(server.EBadJSON, "send JSON in text frames"))
+		return h, true
+	}
+	msg, err := server.Decode(data)
+	if err != nil {
+		m.refuse(c, h, msg.Ref, err)
+		return h, true
+	}
+	if h == nil {
+		hh, err := m.hello(ctx, c, msg, user)
+		if err != nil {
+			m.refuse(c, nil, msg.Ref, err)
+			return nil, true
+		}
+		c.ws.SetReadDeadline(time.Now().Add(m.opts.PongWait))
+		return hh, true
+	}
+	return h, h.submit(c, msg)
 }

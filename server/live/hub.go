@@ -30,32 +30,66 @@ type hub struct {
 	st  *state
 	seq atomic.Int64 // st.seq, readable by connection goroutines
 
-	cmds    chan func()
+	cmds    chan hubCmd
 	clients map[*client]struct{}
 	conns   map[string]int // participant id → open connections
 	timer   *time.Timer
 	stop    chan struct{}
 	done    chan struct{}
+
+	// Indexes of clients, so that a private event (an answer, a join) costs the hub a few
+	// sends instead of a pass over every client of a 5,000-participant room.
+	byPart map[string][]*client // participant id → its connections
+	facs   map[*client]struct{} // facilitators
+
+	// The aggregates are rebuilt from the whole room; aggTimer holds back a rebuild until
+	// aggInterval after the last one, so a burst of answers costs one.
+	aggTimer *time.Timer
+	aggLast  time.Time
 }
+
+// hubCmd is one unit of work for the hub goroutine: a function (call), or a client message
+// (submit), which the hub can recognise and group: answers queued together are committed
+// in one append.
+type hubCmd struct {
+	f func()
+	c *client
+	m *server.ClientMsg
+}
+
+// aggInterval is the shortest time between two aggregates messages.
+const aggInterval = 100 * time.Millisecond
+
+// maxAnswerBatch bounds how many answers one append carries.
+const maxAnswerBatch = 512
 
 func (h *hub) run() {
 	defer close(h.done)
 	h.schedule()
 	for {
-		var tc <-chan time.Time
+		var tc, ac <-chan time.Time
 		if h.timer != nil {
 			tc = h.timer.C
 		}
+		if h.aggTimer != nil {
+			ac = h.aggTimer.C
+		}
 		select {
-		case f := <-h.cmds:
-			f()
+		case cmd := <-h.cmds:
+			h.do(cmd)
 		case <-tc:
 			h.timer = nil
 			h.expire()
 			h.schedule()
+		case <-ac:
+			h.aggTimer = nil
+			h.flushAggregates()
 		case <-h.stop:
 			if h.timer != nil {
 				h.timer.Stop()
+			}
+			if h.aggTimer != nil {
+				h.aggTimer.Stop()
 			}
 			for c := range h.clients {
 				c.shut(websocket.CloseGoingAway, "server shutting down")
@@ -69,7 +103,7 @@ func (h *hub) run() {
 func (h *hub) call(ctx context.Context, f func() error) error {
 	errc := make(chan error, 1)
 	select {
-	case h.cmds <- func() { errc <- f() }:
+	case h.cmds <- hubCmd{f: func() { errc <- f() }}:
 	case <-h.stop:
 		return errStopped
 	case <-ctx.Done():
@@ -87,7 +121,7 @@ func (h *hub) call(ctx context.Context, f func() error) error {
 // the connection that sent it.
 func (h *hub) submit(c *client, m server.ClientMsg) bool {
 	select {
-	case h.cmds <- func() { h.handle(c, m) }:
+	case h.cmds <- hubCmd{c: c, m: &m}:
 		return true
 	case <-h.stop:
 		return false
@@ -160,10 +194,21 @@ func (h *hub) publish(entries []logged) {
 	mes := map[string]bool{}
 	removed := map[string]bool{}
 	for _, e := range entries {
-		pm := prepare(e.msg)
-		for c := range h.clients {
-			if c.sees(e) {
+		msg := e.msg
+		msg.Sent = &now // live only: replayed events go without, so a client can tell
+		pm := prepare(msg)
+		if e.participant != "" {
+			for _, c := range h.byPart[e.participant] {
 				h.send(c, pm)
+			}
+			for c := range h.facs {
+				h.send(c, pm)
+			}
+		} else {
+			for c := range h.clients {
+				if c.sees(e) {
+					h.send(c, pm)
+				}
 			}
 		}
 		kind := e.msg.Kind
@@ -180,7 +225,13 @@ func (h *hub) publish(entries []logged) {
 		switch kind {
 		case evAnswer, evRubric:
 			mes[e.participant] = true
-		case evReveal, evAdvance:
+		case evAdvance:
+			// Only in self-paced worlds can moving on decide, and so reveal, a question; such a
+			// world is its one participant's, and has their id.
+			if st.solo() {
+				mes[e.world] = true
+			}
+		case evReveal:
 			for _, p := range st.order {
 				if p.world == e.world {
 					mes[p.id] = true
@@ -190,7 +241,7 @@ func (h *hub) publish(entries []logged) {
 			removed[e.msg.Participant] = true
 		}
 	}
-	views := map[string]*websocket.PreparedMessage{}
+	views := map[string]*frame{}
 	for c := range h.clients {
 		if c.part == nil {
 			continue
@@ -216,22 +267,42 @@ func (h *hub) publish(entries []logged) {
 	}
 }
 
+// sendAggregates sends the facilitators the aggregates now, or, within aggInterval of the
+// last time, once that interval is over. The clock is the real one: this is about CPU.
 func (h *hub) sendAggregates() {
-	var pm *websocket.PreparedMessage
-	for c := range h.clients {
-		if !c.facilitator {
-			continue
+	if len(h.facs) == 0 {
+		return
+	}
+	if wait := aggInterval - time.Since(h.aggLast); wait > 0 {
+		if h.aggTimer == nil {
+			h.aggTimer = time.NewTimer(wait)
 		}
-		if pm == nil {
-			pm = prepare(server.AggregatesMsg{Type: server.MsgAggregates, Seq: h.st.seq, Aggregates: h.st.aggregates(h.conns)})
-		}
+		return
+	}
+	h.flushAggregates()
+}
+
+func (h *hub) flushAggregates() {
+	if h.aggTimer != nil {
+		h.aggTimer.Stop()
+		h.aggTimer = nil
+	}
+	if len(h.facs) == 0 {
+		return
+	}
+	h.aggLast = time.Now()
+	pm := prepare(server.AggregatesMsg{Type: server.MsgAggregates, Seq: h.st.seq, Aggregates: h.st.aggregates(h.conns)})
+	for c := range h.facs {
 		h.send(c, pm)
 	}
 }
 
 // send queues a message for a client; a client whose queue is full is dropped, never waited for.
-func (h *hub) send(c *client, pm *websocket.PreparedMessage) {
+func (h *hub) send(c *client, pm *frame) {
 	if !c.enqueue(pm) {
+		if code, _ := c.closeInfo(); code == server.CloseSlowConsumer {
+			h.m.stats.dropped.Add(1)
+		}
 		h.m.log.Info("dropping slow client", "session", h.id)
 		h.detach(c, server.CloseSlowConsumer, "slow consumer")
 	}
@@ -241,6 +312,10 @@ func (h *hub) attach(c *client) {
 	h.clients[c] = struct{}{}
 	if c.part != nil {
 		h.conns[c.part.id]++
+		h.byPart[c.part.id] = append(h.byPart[c.part.id], c)
+	}
+	if c.facilitator {
+		h.facs[c] = struct{}{}
 	}
 	h.sendAggregates()
 }
@@ -251,10 +326,23 @@ func (h *hub) detach(c *client, code int, text string) {
 		return
 	}
 	delete(h.clients, c)
+	delete(h.facs, c)
 	if c.part != nil {
 		h.conns[c.part.id]--
 		if h.conns[c.part.id] <= 0 {
 			delete(h.conns, c.part.id)
+		}
+		// A new slice, not an edit in place: publish may be ranging over the old one.
+		var rest []*client
+		for _, o := range h.byPart[c.part.id] {
+			if o != c {
+				rest = append(rest, o)
+			}
+		}
+		if len(rest) == 0 {
+			delete(h.byPart, c.part.id)
+		} else {
+			h.byPart[c.part.id] = rest
 		}
 		h.sendAggregates()
 	}
@@ -467,6 +555,41 @@ func (h *hub) watch(c *client, lastSeq int64) error {
 
 // ---- commands ----
 
+// do runs one unit of work. A participant's answer takes with it every answer already
+// queued behind it, and they are committed in one append: one fsync for a burst, instead of
+// one each while the rest of the room waits.
+func (h *hub) do(cmd hubCmd) {
+	if cmd.f != nil {
+		cmd.f()
+		return
+	}
+	if cmd.m.Type != server.MsgAnswer || cmd.c.part == nil {
+		h.handle(cmd.c, *cmd.m)
+		return
+	}
+	batch := []hubCmd{cmd}
+	var held *hubCmd
+gather:
+	for len(batch) < maxAnswerBatch {
+		select {
+		case next := <-h.cmds:
+			if next.f == nil && next.m.Type == server.MsgAnswer && next.c.part != nil {
+				batch = append(batch, next)
+				continue
+			}
+			held = &next // runs after the answers that were queued before it
+			break gather
+		default:
+			break gather
+		}
+	}
+	h.answers(batch)
+	h.schedule()
+	if held != nil {
+		h.do(*held)
+	}
+}
+
 func (h *hub) handle(c *client, m server.ClientMsg) {
 	if _, ok := h.clients[c]; !ok {
 		return // dropped meanwhile
@@ -485,7 +608,8 @@ func (h *hub) dispatch(c *client, m server.ClientMsg) error {
 	if c.part != nil {
 		switch m.Type {
 		case server.MsgAnswer:
-			return h.answer(c, m)
+			h.answers([]hubCmd{{c: c, m: &m}})
+			return nil
 		case server.MsgNext:
 			if !h.st.solo() {
 				return server.Errorf(server.EForbidden, "only the facilitator moves this session on")
@@ -562,63 +686,124 @@ func (h *hub) question(id string) (*engine.Question, error) {
 	return q, nil
 }
 
-func (h *hub) answer(c *client, m server.ClientMsg) error {
+// answers checks a group of answers, appends the accepted ones in one go and acknowledges
+// each once they are durable. Answers of one group are checked as if committed one by one:
+// a second answer to the same question is refused, a re-sent id is acked as a duplicate.
+func (h *hub) answers(batch []hubCmd) {
+	type pending struct {
+		c   *client
+		m   *server.ClientMsg
+		rec int // index of its record; the record of an earlier answer with the same id if dup
+		dup bool
+	}
+	var recs []server.Record
+	var owners []*participant
+	var ps []pending
+	ids := map[string]int{}    // answer id → index of its record in this group
+	taken := map[string]bool{} // participant and question answered in this group
+	for _, b := range batch {
+		c, m := b.c, b.m
+		if _, ok := h.clients[c]; !ok {
+			continue // dropped meanwhile
+		}
+		if i, ok := ids[m.ID]; ok {
+			if owners[i] != c.part {
+				h.sendErr(c, m.Ref, server.Errorf(server.EDuplicate, "answer id %s was already used", m.ID))
+			} else {
+				ps = append(ps, pending{c: c, m: m, rec: i, dup: true})
+			}
+			continue
+		}
+		rec, err := h.checkAnswer(c, *m)
+		key := c.part.id + "\x00" + m.Question
+		if err == nil && rec != nil && taken[key] {
+			err = server.Errorf(server.EDuplicate, "you already answered question %s", m.Question)
+		}
+		if err != nil {
+			h.sendErr(c, m.Ref, err)
+			continue
+		}
+		if rec == nil {
+			continue // a re-sent answer already in the log: acked again
+		}
+		taken[key] = true
+		ids[m.ID] = len(recs)
+		ps = append(ps, pending{c: c, m: m, rec: len(recs)})
+		recs = append(recs, *rec)
+		owners = append(owners, c.part)
+	}
+	if len(recs) == 0 {
+		return
+	}
+	out, err := h.commit(recs...)
+	if err == nil {
+		h.m.stats.answers.Add(int64(len(out)))
+	}
+	for _, p := range ps {
+		if err != nil {
+			h.sendErr(p.c, p.m.Ref, err)
+			continue
+		}
+		h.send(p.c, prepare(server.Ack{Type: server.MsgAck, Seq: out[p.rec].Seq, Ref: p.m.Ref, ID: p.m.ID,
+			Question: p.m.Question, Duplicate: p.dup}))
+	}
+}
+
+// checkAnswer decides whether an answer can be taken and returns its record. A re-sent answer
+// that is already in the log is acknowledged again here, and gets no record.
+func (h *hub) checkAnswer(c *client, m server.ClientMsg) (*server.Record, error) {
 	st := h.st
 	p := c.part
 	if prev := st.answers[m.ID]; prev != nil {
 		if prev != p {
-			return server.Errorf(server.EDuplicate, "answer id %s was already used", m.ID)
+			return nil, server.Errorf(server.EDuplicate, "answer id %s was already used", m.ID)
 		}
 		for _, a := range p.answers {
 			if a.id == m.ID {
 				h.send(c, prepare(server.Ack{Type: server.MsgAck, Seq: a.seq, Ref: m.Ref, ID: a.id, Question: a.question, Duplicate: true}))
-				return nil
+				return nil, nil
 			}
 		}
 	}
 	if st.ended {
-		return server.Errorf(server.EClosed, "the session has ended")
+		return nil, server.Errorf(server.EClosed, "the session has ended")
 	}
 	if !st.started {
-		return server.Errorf(server.EClosed, "the session has not started")
+		return nil, server.Errorf(server.EClosed, "the session has not started")
 	}
 	if st.paused {
-		return server.Errorf(server.EClosed, "the session is paused")
+		return nil, server.Errorf(server.EClosed, "the session is paused")
 	}
 	q, err := h.question(m.Question)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	wd := st.worlds[p.world]
 	if wd == nil {
-		return server.Errorf(server.EClosed, "your world has not started")
+		return nil, server.Errorf(server.EClosed, "your world has not started")
 	}
 	switch st.questionState(wd, q) {
 	case "pending":
-		return server.Errorf(server.EClosed, "question %s is not open yet", q.ID.Value)
+		return nil, server.Errorf(server.EClosed, "question %s is not open yet", q.ID.Value)
 	case "closed":
-		return server.Errorf(server.EClosed, "question %s is not open", q.ID.Value)
+		return nil, server.Errorf(server.EClosed, "question %s is not open", q.ID.Value)
 	}
 	if dl := wd.opened[q.ID.Value]; !dl.IsZero() && !h.now().Before(dl) {
-		return server.Errorf(server.EClosed, "time is up for question %s", q.ID.Value)
+		return nil, server.Errorf(server.EClosed, "time is up for question %s", q.ID.Value)
 	}
 	if !q.AskedOf(p.role) && !(st.solo() && p.role == "") {
-		return server.Errorf(server.EForbidden, "question %s is not asked of role %q", q.ID.Value, p.role)
+		return nil, server.Errorf(server.EForbidden, "question %s is not asked of role %q", q.ID.Value, p.role)
 	}
 	if wd.w.Response(p.id, q.ID.Value) != nil {
-		return server.Errorf(server.EDuplicate, "you already answered question %s", q.ID.Value)
+		return nil, server.Errorf(server.EDuplicate, "you already answered question %s", q.ID.Value)
 	}
 	if err := wd.w.Validate(q, m.Answer); err != nil {
-		return err
+		return nil, err
 	}
 	a := *m.Answer
-	out, err := h.commit(record(h.now(), evAnswer, evData{Participant: p.id, World: wd.id, Question: q.ID.Value,
-		Answer: &a, ID: m.ID, AtMS: h.atMS()}))
-	if err != nil {
-		return err
-	}
-	h.send(c, prepare(server.Ack{Type: server.MsgAck, Seq: out[0].Seq, Ref: m.Ref, ID: m.ID, Question: q.ID.Value}))
-	return nil
+	rec := record(h.now(), evAnswer, evData{Participant: p.id, World: wd.id, Question: q.ID.Value,
+		Answer: &a, ID: m.ID, AtMS: h.atMS()})
+	return &rec, nil
 }
 
 func (h *hub) start(c *client, m server.ClientMsg) error {

@@ -53,6 +53,10 @@ func (o *Options) defaults() {
 	}
 }
 
+// facilitatorQueueFactor is how many times longer a facilitator's queue is than a
+// participant's.
+const facilitatorQueueFactor = 64
+
 // Manager owns the hubs of all live sessions. It implements server.Live.
 type Manager struct {
 	store server.Store
@@ -63,6 +67,8 @@ type Manager struct {
 
 	ctx    context.Context // cancelled by Shutdown
 	cancel context.CancelFunc
+
+	stats counters
 
 	mu      sync.Mutex
 	hubs    map[string]*hub
@@ -146,8 +152,9 @@ func (m *Manager) hub(ctx context.Context, id string) (*hub, error) {
 	if h := m.hubs[id]; h != nil { // loaded meanwhile
 		return h, nil
 	}
-	h := &hub{m: m, id: id, st: st, cmds: make(chan func(), 64), clients: map[*client]struct{}{},
-		conns: map[string]int{}, stop: make(chan struct{}), done: make(chan struct{})}
+	h := &hub{m: m, id: id, st: st, cmds: make(chan hubCmd, 64), clients: map[*client]struct{}{},
+		conns: map[string]int{}, stop: make(chan struct{}), done: make(chan struct{}),
+		byPart: map[string][]*client{}, facs: map[*client]struct{}{}}
 	h.seq.Store(st.seq)
 	m.hubs[id] = h
 	go h.run()
@@ -411,7 +418,16 @@ func (m *Manager) Serve(ctx context.Context, ws *websocket.Conn, user *server.Us
 		return
 	}
 	defer m.conns.Done()
-	c := &client{ws: ws, send: make(chan *websocket.PreparedMessage, m.opts.QueueLen)}
+	m.stats.conns.Add(1)
+	m.stats.connsTotal.Add(1)
+	defer m.stats.conns.Add(-1)
+	// A facilitator gets every event of the room (an answer burst of 5,000 is 5,000 events) and
+	// the aggregates: its queue is longer. Only a logged-in user can watch.
+	queue := m.opts.QueueLen
+	if user != nil {
+		queue *= facilitatorQueueFactor
+	}
+	c := &client{ws: ws, send: make(chan *frame, queue), stats: &m.stats}
 	wdone := make(chan struct{})
 	go func() { c.writePump(m.opts); close(wdone) }()
 	m.readPump(ctx, c, user)

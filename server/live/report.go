@@ -119,6 +119,11 @@ func reportOf(st *state, now time.Time) *server.Report {
 				Answer: resp.Answer, AtMS: ms(resp.At), Score: resp.Score}
 			if p != nil {
 				ra.Name, ra.Team = p.name, p.team
+				for _, a := range p.answers {
+					if a.question == resp.Question {
+						ra.ID = a.id
+					}
+				}
 			}
 			if d := w.Decision(resp.Question); d != nil {
 				a := d.Answer

@@ -192,12 +192,14 @@ func (s *state) apply(rec server.Record) {
 			s.newWorld(p.world)
 		}
 		ev.msg.Name, ev.msg.Role, ev.msg.Team = p.name, p.role, p.team
-		ev.world = ""
+		// The roster is the facilitator's: sent to every participant, the joins of a room of
+		// n would cost n² messages (and tell everyone who else is there).
+		ev.world, ev.participant = "", p.id
 	case evRemoved:
 		if p := s.parts[d.Participant]; p != nil {
 			p.removed = true
 		}
-		ev.world = ""
+		ev.world, ev.participant = "", d.Participant
 	case evStarted:
 		s.started, s.startedAt = true, rec.Time
 		switch s.meta.Scope {

@@ -1,0 +1,146 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"syscall"
+	"time"
+
+	"github.com/paraat-nl/paraat/loadtest"
+)
+
+const loadUsage = `usage: paraat load [flags]
+
+Drives a paraat server with real websocket clients and prints what it measured. Without
+--target it starts 'paraat serve' itself, as a separate process on a temporary database with
+an admin account, and stops it afterwards. Examples (docs/BENCHMARKS.md has the measured runs):
+
+  paraat load --participants 10000 --sessions 10 --hold 5s          # connections and memory
+  paraat load --participants 5000 --injects 5                        # inject fan-out
+  paraat load --participants 5000 --injects 3 --burst                # answer bursts
+  paraat load --participants 2000 --sessions 4 --flood 10s --flood-rate 20   # throughput
+  paraat load --participants 5000 --injects 1 --burst --reconnect --restart  # mass reconnect
+`
+
+func runLoad(ctx context.Context, args []string, env func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fl := flag.NewFlagSet("load", flag.ContinueOnError)
+	fl.SetOutput(stderr)
+	fl.Usage = func() { fmt.Fprint(stderr, loadUsage+"\nflags:\n"); fl.PrintDefaults() }
+	var cfg loadtest.Config
+	fl.StringVar(&cfg.Target, "target", "", "base URL of a running server (default: start one)")
+	fl.StringVar(&cfg.User, "user", env("PARAAT_LOAD_USER"), "facilitator account on --target ($PARAAT_LOAD_USER)")
+	pwFile := fl.String("password-file", "", "file with the facilitator's password (default: $PARAAT_LOAD_PASSWORD)")
+	fl.StringVar(&cfg.Scenario, "scenario", "quiz-welk-document", "scenario or quiz played in every session")
+	fl.IntVar(&cfg.Participants, "participants", 1000, "participants to connect")
+	fl.IntVar(&cfg.Sessions, "sessions", 1, "sessions to spread them over")
+	fl.IntVar(&cfg.DialConcurrency, "dial-concurrency", 200, "connections being opened at once")
+	fl.IntVar(&cfg.Sources, "sources", 1, "loopback source addresses to dial from (127.0.0.1 ...), for more ephemeral ports")
+	fl.IntVar(&cfg.Injects, "injects", 0, "injects to play, each with its questions opened")
+	fl.BoolVar(&cfg.Burst, "burst", false, "every participant answers each inject within --burst-window")
+	fl.DurationVar(&cfg.BurstWindow, "burst-window", time.Second, "the time a burst of answers is spread over")
+	fl.DurationVar(&cfg.Flood, "flood", 0, "broadcast pause/resume in every session for this long")
+	fl.Float64Var(&cfg.FloodRate, "flood-rate", 10, "broadcasts per second per session during --flood")
+	fl.BoolVar(&cfg.Reconnect, "reconnect", false, "drop every connection at the end and have all participants resume")
+	restart := fl.Bool("restart", false, "with --reconnect: restart the server instead (only for a server the tool started)")
+	fl.DurationVar(&cfg.Hold, "hold", 0, "keep the participants connected this long after joining")
+	fl.DurationVar(&cfg.PhaseTimeout, "timeout", 60*time.Second, "how long to wait for the clients in each phase")
+	asJSON := fl.Bool("json", false, "print the report as JSON")
+	quiet := fl.Bool("q", false, "no progress lines")
+	if err := fl.Parse(args); err != nil {
+		return 2
+	}
+	if fl.NArg() > 0 {
+		fl.Usage()
+		return 2
+	}
+	if !*quiet {
+		cfg.Log = stderr
+	}
+	if err := raiseFileLimit(uint64(cfg.Participants + 1024)); err != nil {
+		fmt.Fprintf(stderr, "paraat load: %v\n", err)
+		return 1
+	}
+	if cfg.Target == "" {
+		exe, err := os.Executable()
+		if err != nil {
+			fmt.Fprintf(stderr, "paraat load: %v\n", err)
+			return 1
+		}
+		dir, err := os.MkdirTemp("", "paraat-load-")
+		if err != nil {
+			fmt.Fprintf(stderr, "paraat load: %v\n", err)
+			return 1
+		}
+		defer os.RemoveAll(dir)
+		proc, err := loadtest.StartProcess(ctx, exe, dir)
+		if err != nil {
+			fmt.Fprintf(stderr, "paraat load: %v\n", err)
+			return 1
+		}
+		defer proc.Close()
+		cfg.Target, cfg.User, cfg.Password = proc.URL, proc.User, proc.Password
+		if *restart {
+			cfg.Restart = proc.Restart
+		}
+		fmt.Fprintf(stderr, "paraat load: started paraat serve on %s (log in %s)\n", proc.URL, dir)
+	} else {
+		if *restart {
+			fmt.Fprintln(stderr, "paraat load: --restart needs a server the tool starts (no --target)")
+			return 2
+		}
+		cfg.Password = env("PARAAT_LOAD_PASSWORD")
+		if *pwFile != "" {
+			b, err := os.ReadFile(*pwFile)
+			if err != nil {
+				fmt.Fprintf(stderr, "paraat load: %v\n", err)
+				return 2
+			}
+			cfg.Password = string(trimNewline(b))
+		}
+	}
+	rep, err := loadtest.Run(ctx, cfg)
+	if err != nil {
+		fmt.Fprintf(stderr, "paraat load: %v\n", err)
+		return 1
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		enc.Encode(rep)
+	} else {
+		rep.Print(stdout)
+	}
+	if !rep.ExactlyOnce.OK || rep.Reconnect.StateLost > 0 || rep.Reconnect.ResendFailed > 0 {
+		return 1
+	}
+	return 0
+}
+
+func trimNewline(b []byte) []byte {
+	for len(b) > 0 && (b[len(b)-1] == '\n' || b[len(b)-1] == '\r') {
+		b = b[:len(b)-1]
+	}
+	return b
+}
+
+// raiseFileLimit makes sure the process may open n files: every connection is one. Go
+// already raises the soft limit to the hard one at start; beyond that only `ulimit -n`
+// (as root, or in limits.conf) helps.
+func raiseFileLimit(n uint64) error {
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		return nil // not measurable here: let the dials tell
+	}
+	if lim.Cur >= n {
+		return nil
+	}
+	if lim.Max >= n {
+		lim.Cur = n
+		return syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim)
+	}
+	return fmt.Errorf("%d connections need %d open files; the limit is %d: raise it with ulimit -n", n-1024, n, lim.Max)
+}

@@ -1,0 +1,490 @@
+package loadtest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/gorilla/websocket"
+)
+
+// Prefixes of the server's messages. The server encodes `type` first, so a client that only
+// counts a message (a world view, the aggregates) need not parse it: parsing every view of a
+// 5,000-client broadcast would cost the load tool more CPU than the server spends sending it.
+var (
+	prefixEvent    = []byte(`{"type":"event"`)
+	prefixAck      = []byte(`{"type":"ack"`)
+	prefixError    = []byte(`{"type":"error"`)
+	prefixWelcome  = []byte(`{"type":"welcome"`)
+	prefixSnapshot = []byte(`{"type":"snapshot"`)
+)
+
+// event is the part of an `event` message the tool reads.
+type event struct {
+	Seq      int64      `json:"seq"`
+	Kind     string     `json:"kind"`
+	World    string     `json:"world"`
+	Question string     `json:"question"`
+	Inject   string     `json:"inject"`
+	Sent     *time.Time `json:"sent"`
+}
+
+// reply is an `ack` or an `error`.
+type reply struct {
+	Type      string `json:"type"`
+	Seq       int64  `json:"seq"`
+	Ref       string `json:"ref"`
+	ID        string `json:"id"`
+	Duplicate bool   `json:"duplicate"`
+	Code      string `json:"code"`
+	Message   string `json:"message"`
+}
+
+type welcome struct {
+	Type        string `json:"type"`
+	Seq         int64  `json:"seq"`
+	Participant string `json:"participant"`
+	Token       string `json:"token"`
+	Role        string `json:"role"`
+	World       string `json:"world"`
+}
+
+type snapshot struct {
+	Type string `json:"type"`
+	Seq  int64  `json:"seq"`
+	Me   *struct {
+		Answers []struct {
+			ID  string `json:"id"`
+			Seq int64  `json:"seq"`
+		} `json:"answers"`
+	} `json:"me"`
+}
+
+// dialer opens websockets to the target, spreading connections over local source addresses
+// when several are given: one address has only about 28,000 ephemeral ports.
+type dialer struct {
+	ws      *url.URL
+	origin  string
+	sources []net.IP
+	next    atomic.Uint64
+	jar     http.CookieJar
+}
+
+func newDialer(target string, sources int, jar http.CookieJar) (*dialer, error) {
+	u, err := url.Parse(target)
+	if err != nil || u.Host == "" {
+		return nil, fmt.Errorf("target %q: want http://host:port", target)
+	}
+	d := &dialer{origin: u.Scheme + "://" + u.Host, jar: jar}
+	ws := *u
+	ws.Scheme = "ws"
+	if u.Scheme == "https" {
+		ws.Scheme = "wss"
+	}
+	ws.Path = strings.TrimSuffix(u.Path, "/") + "/api/ws"
+	d.ws = &ws
+	if ip := net.ParseIP(u.Hostname()); ip != nil && ip.IsLoopback() && ip.To4() != nil {
+		for i := 1; i <= sources; i++ {
+			d.sources = append(d.sources, net.IPv4(127, 0, 0, byte(i)))
+		}
+	}
+	return d, nil
+}
+
+func (d *dialer) dial(ctx context.Context, cookies bool) (*websocket.Conn, error) {
+	nd := &net.Dialer{Timeout: 10 * time.Second}
+	if len(d.sources) > 1 {
+		nd.LocalAddr = &net.TCPAddr{IP: d.sources[d.next.Add(1)%uint64(len(d.sources))]}
+	}
+	wd := websocket.Dialer{NetDialContext: nd.DialContext, HandshakeTimeout: 15 * time.Second,
+		ReadBufferSize: 4096, WriteBufferSize: 1024}
+	if cookies {
+		wd.Jar = d.jar
+	}
+	h := http.Header{"Origin": {d.origin}}
+	ws, resp, err := wd.DialContext(ctx, d.ws.String(), h)
+	if resp != nil && resp.Body != nil {
+		resp.Body.Close()
+	}
+	return ws, err
+}
+
+// participant is one simulated participant: one websocket, one reader goroutine.
+type participant struct {
+	idx  int
+	sess *session
+	run  *runner
+
+	wmu sync.Mutex // writes: the coordinator answers while the reader reads
+	ws  *websocket.Conn
+
+	id, token, role string
+	lastSeq         atomic.Int64
+	received        atomic.Int64 // messages read
+	closed          chan struct{}
+
+	// Set by the reader, read by the coordinator after a phase.
+	mu      sync.Mutex
+	acked   map[string]int64         // answer id → seq of its ack
+	sent    map[string]time.Time     // answer id → when it was sent, until acked
+	asked   map[string]*questionInfo // answer id → its question
+	inject  string                   // the world's current inject
+	opened  map[string]bool          // questions of the current inject opened for this world
+	waitDup map[string]chan reply
+
+	// Only the reader goroutine touches these.
+	lastInject *phase
+	lastOpen   *phase
+}
+
+// hello sends join or resume and reads the welcome and the snapshot.
+func (p *participant) hello(ctx context.Context, resume bool) (snapshot, error) {
+	ws, err := p.run.d.dial(ctx, false)
+	if err != nil {
+		return snapshot{}, err
+	}
+	var msg map[string]any
+	if resume {
+		msg = map[string]any{"type": "resume", "token": p.token, "last_seq": p.lastSeq.Load()}
+	} else {
+		msg = map[string]any{"type": "join", "code": p.sess.code, "name": fmt.Sprintf("deelnemer %d", p.idx), "lang": "nl"}
+	}
+	ws.SetWriteDeadline(time.Now().Add(10 * time.Second))
+	if err := ws.WriteJSON(msg); err != nil {
+		ws.Close()
+		return snapshot{}, err
+	}
+	ws.SetReadDeadline(time.Now().Add(30 * time.Second))
+	var w welcome
+	var s snapshot
+	for s.Type == "" {
+		_, data, err := ws.ReadMessage()
+		if err != nil {
+			ws.Close()
+			return snapshot{}, err
+		}
+		switch {
+		case bytes.HasPrefix(data, prefixWelcome):
+			if err := json.Unmarshal(data, &w); err != nil {
+				ws.Close()
+				return snapshot{}, err
+			}
+		case bytes.HasPrefix(data, prefixSnapshot):
+			if err := json.Unmarshal(data, &s); err != nil {
+				ws.Close()
+				return snapshot{}, err
+			}
+		case bytes.HasPrefix(data, prefixError):
+			var r reply
+			json.Unmarshal(data, &r)
+			ws.Close()
+			return snapshot{}, fmt.Errorf("%s: %s", r.Code, r.Message)
+		}
+	}
+	ws.SetReadDeadline(time.Time{})
+	if resume && w.Participant != p.id {
+		ws.Close()
+		return snapshot{}, fmt.Errorf("resumed as %q, not %q", w.Participant, p.id)
+	}
+	if !resume {
+		p.id, p.token, p.role = w.Participant, w.Token, w.Role
+	}
+	if s.Seq > p.lastSeq.Load() {
+		p.lastSeq.Store(s.Seq)
+	}
+	p.wmu.Lock()
+	p.ws = ws
+	p.wmu.Unlock()
+	p.closed = make(chan struct{})
+	go p.read(ws, p.closed)
+	return s, nil
+}
+
+func (p *participant) send(v any) error {
+	p.wmu.Lock()
+	defer p.wmu.Unlock()
+	if p.ws == nil {
+		return errors.New("not connected")
+	}
+	p.ws.SetWriteDeadline(time.Now().Add(10 * time.Second))
+	return p.ws.WriteJSON(v)
+}
+
+// read is the connection's reader; it ends when the connection does.
+func (p *participant) read(ws *websocket.Conn, closed chan struct{}) {
+	defer close(closed)
+	defer ws.Close()
+	for {
+		_, data, err := ws.ReadMessage()
+		if err != nil {
+			return
+		}
+		now := time.Now()
+		p.received.Add(1)
+		p.run.received.Add(1)
+		switch {
+		case bytes.HasPrefix(data, prefixEvent):
+			var e event
+			if json.Unmarshal(data, &e) != nil {
+				p.run.errorf("undecodable event")
+				continue
+			}
+			p.lastSeq.Store(e.Seq)
+			p.onEvent(e, now)
+		case bytes.HasPrefix(data, prefixAck), bytes.HasPrefix(data, prefixError):
+			var r reply
+			if json.Unmarshal(data, &r) != nil {
+				p.run.errorf("undecodable reply")
+				continue
+			}
+			p.onReply(r, now)
+		}
+	}
+}
+
+func (p *participant) onEvent(e event, now time.Time) {
+	switch e.Kind {
+	case "started", "inject":
+		p.mu.Lock()
+		if e.Kind == "inject" {
+			p.inject = e.Inject
+		}
+		clear(p.opened)
+		p.mu.Unlock()
+		ph := p.run.phase.Load()
+		if ph == nil || ph.kind != e.Kind || p.lastInject == ph {
+			return
+		}
+		p.lastInject = ph
+		ph.record(p.idx, now, e.Sent, p.sess.sentAt())
+	case "open":
+		p.mu.Lock()
+		p.opened[e.Question] = true
+		n := len(p.opened)
+		need := 1
+		if in := p.run.injects[p.inject]; in != nil {
+			need = len(in.Questions)
+		}
+		p.mu.Unlock()
+		ph := p.run.phase.Load()
+		if ph == nil || ph.kind != "inject" || p.lastOpen == ph || n < need {
+			return
+		}
+		p.lastOpen = ph
+		ph.opened.Add(1)
+		if ph.opened.Load() == int64(ph.want) {
+			ph.openDone.Do(func() { close(ph.allOpen) })
+		}
+	case "paused", "resumed":
+		if ph := p.run.phase.Load(); ph != nil && ph.kind == "flood" && e.Sent != nil {
+			ph.flood.add(now.Sub(*e.Sent))
+		}
+	}
+}
+
+func (p *participant) onReply(r reply, now time.Time) {
+	if r.ID == "" {
+		if r.Type == "error" {
+			p.run.errorf("error %s: %s", r.Code, r.Message)
+		}
+		return
+	}
+	p.mu.Lock()
+	if ch := p.waitDup[r.ID]; ch != nil {
+		delete(p.waitDup, r.ID)
+		p.mu.Unlock()
+		ch <- r
+		return
+	}
+	t0, ok := p.sent[r.ID]
+	delete(p.sent, r.ID)
+	if r.Type == "ack" {
+		if prev, seen := p.acked[r.ID]; seen && prev != r.Seq {
+			p.mu.Unlock()
+			p.run.errorf("answer %s acked twice with seq %d and %d", r.ID, prev, r.Seq)
+			return
+		}
+		p.acked[r.ID] = r.Seq
+	}
+	p.mu.Unlock()
+	if r.Type == "error" {
+		p.run.errorf("answer refused: %s: %s", r.Code, r.Message)
+	}
+	if ok && r.Type == "ack" {
+		if ph := p.run.phase.Load(); ph != nil && ph.kind == "burst" {
+			ph.record(p.idx, now, &t0, time.Time{})
+		}
+	}
+}
+
+// answer sends an answer to the first open question asked of the participant's role.
+func (p *participant) answer(q *questionInfo) {
+	id := uuid.NewString()
+	msg := map[string]any{"type": "answer", "id": id, "question": q.ID, "answer": q.answer(), "ref": id[:8]}
+	p.mu.Lock()
+	p.sent[id] = time.Now()
+	p.asked[id] = q
+	p.mu.Unlock()
+	if err := p.send(msg); err != nil {
+		p.run.errorf("sending an answer: %v", err)
+		p.mu.Lock()
+		delete(p.sent, id)
+		p.mu.Unlock()
+	}
+}
+
+// resend sends an already acknowledged answer again and checks that the server acks it as a
+// duplicate with the same sequence number.
+func (p *participant) resend(ctx context.Context, id string, seq int64, q *questionInfo) error {
+	ch := make(chan reply, 1)
+	p.mu.Lock()
+	p.waitDup[id] = ch
+	p.mu.Unlock()
+	if err := p.send(map[string]any{"type": "answer", "id": id, "question": q.ID, "answer": q.answer()}); err != nil {
+		return err
+	}
+	select {
+	case r := <-ch:
+		switch {
+		case r.Type != "ack":
+			return fmt.Errorf("re-sent answer refused: %s %s", r.Code, r.Message)
+		case !r.Duplicate || r.Seq != seq:
+			return fmt.Errorf("re-sent answer acked as new (duplicate %v, seq %d, first seq %d)", r.Duplicate, r.Seq, seq)
+		}
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(10 * time.Second):
+		return errors.New("no ack for a re-sent answer")
+	}
+}
+
+func (p *participant) drop() {
+	p.wmu.Lock()
+	ws := p.ws
+	p.ws = nil
+	p.wmu.Unlock()
+	if ws != nil {
+		ws.NetConn().Close() // abrupt, like a phone losing its network
+	}
+}
+
+// reconnect resumes with full-jitter exponential backoff: the first try comes at a random
+// moment within base, each next one within twice the previous window, up to limit. Spread
+// like this, a room that lost the server at once comes back as a trickle, not a stampede.
+func (p *participant) reconnect(ctx context.Context, base, limit time.Duration) (snapshot, int, error) {
+	window := base
+	var last error
+	for try := 1; ; try++ {
+		select {
+		case <-time.After(rand.N(window)):
+		case <-ctx.Done():
+			return snapshot{}, try, fmt.Errorf("%w (last error: %v)", ctx.Err(), last)
+		}
+		s, err := p.hello(ctx, true)
+		if err == nil {
+			return s, try, nil
+		}
+		last = err
+		window = min(2*window, limit)
+	}
+}
+
+// facilitator is the logged-in facilitator of one session, connected with `watch`.
+type facilitator struct {
+	sess *session
+	run  *runner
+
+	wmu  sync.Mutex
+	ws   *websocket.Conn
+	refs atomic.Int64
+
+	mu      sync.Mutex
+	waiting map[string]chan reply
+}
+
+func (f *facilitator) connect(ctx context.Context) error {
+	ws, err := f.run.d.dial(ctx, true)
+	if err != nil {
+		return fmt.Errorf("facilitator websocket: %w", err)
+	}
+	if err := ws.WriteJSON(map[string]any{"type": "watch", "session": f.sess.id}); err != nil {
+		ws.Close()
+		return err
+	}
+	f.wmu.Lock()
+	f.ws = ws
+	f.wmu.Unlock()
+	go f.read(ws)
+	return nil
+}
+
+func (f *facilitator) read(ws *websocket.Conn) {
+	defer ws.Close()
+	for {
+		_, data, err := ws.ReadMessage()
+		if err != nil {
+			f.mu.Lock()
+			for ref, ch := range f.waiting {
+				ch <- reply{Type: "error", Code: "closed", Message: err.Error()}
+				delete(f.waiting, ref)
+			}
+			f.mu.Unlock()
+			return
+		}
+		if !bytes.HasPrefix(data, prefixAck) && !bytes.HasPrefix(data, prefixError) {
+			continue
+		}
+		var r reply
+		if json.Unmarshal(data, &r) != nil || r.Ref == "" {
+			continue
+		}
+		f.mu.Lock()
+		ch := f.waiting[r.Ref]
+		delete(f.waiting, r.Ref)
+		f.mu.Unlock()
+		if ch != nil {
+			ch <- r
+		}
+	}
+}
+
+// command sends a facilitator command and waits for its ack.
+func (f *facilitator) command(ctx context.Context, msg map[string]any) error {
+	ref := fmt.Sprint("f", f.refs.Add(1))
+	msg["ref"] = ref
+	ch := make(chan reply, 1)
+	f.mu.Lock()
+	f.waiting[ref] = ch
+	f.mu.Unlock()
+	f.wmu.Lock()
+	f.sess.markSent(time.Now())
+	f.ws.SetWriteDeadline(time.Now().Add(10 * time.Second))
+	err := f.ws.WriteJSON(msg)
+	f.wmu.Unlock()
+	if err != nil {
+		return err
+	}
+	select {
+	case r := <-ch:
+		if r.Type != "ack" {
+			return fmt.Errorf("%s: %s: %s", msg["type"], r.Code, r.Message)
+		}
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(30 * time.Second):
+		return fmt.Errorf("%s: no ack within 30s", msg["type"])
+	}
+}

@@ -1,0 +1,179 @@
+package loadtest
+
+import (
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/paraat-nl/paraat/server"
+)
+
+// Metrics is the server's GET /api/metrics answer.
+type Metrics = server.Metrics
+
+// Report is what a run measured.
+type Report struct {
+	Target       string `json:"target"`
+	Participants int    `json:"participants"`
+	Sessions     int    `json:"sessions"`
+
+	Connect ConnectReport `json:"connect"`
+	// Memory per connection, from the server's metrics before and after connecting (both
+	// taken after a garbage collection).
+	Memory        MemoryReport    `json:"memory"`
+	Injects       InjectReport    `json:"injects"`
+	Answers       AnswerReport    `json:"answers"`
+	Flood         FloodReport     `json:"flood"`
+	Reconnect     ReconnectReport `json:"reconnect"`
+	ExactlyOnce   ExactlyOnce     `json:"exactly_once"`
+	Errors        int64           `json:"errors"`
+	ErrorMessages map[string]int  `json:"error_messages,omitempty"`
+
+	Before, Connected, After *Metrics `json:"-"`
+}
+
+// ConnectReport is the join phase.
+type ConnectReport struct {
+	Joined, Failed int
+	Elapsed        time.Duration
+	PerSecond      float64
+	// Latency is per participant: dial, upgrade, join, welcome and snapshot.
+	Latency Dist
+}
+
+// MemoryReport is the server's memory per connected participant.
+type MemoryReport struct {
+	Measured bool
+	// RSSPerConn is the growth of the resident set divided by the connections.
+	RSSPerConn float64
+	// GoPerConn is the growth of the Go heap and stacks in use divided by the connections.
+	GoPerConn float64
+	// GoroutinesPerConn should be 2: one reader, one writer.
+	GoroutinesPerConn   float64
+	RSSBefore, RSSAfter int64
+}
+
+// InjectReport is the inject fan-out: from the server's publishing of the inject event
+// (its `sent` field) to its receipt by each participant, and end to end, from the
+// facilitator's `next` leaving the tool (which includes the durable append).
+type InjectReport struct {
+	Rounds   int
+	Missing  int // participant-rounds that never saw the inject
+	FanOut   Dist
+	EndToEnd Dist
+}
+
+// AnswerReport is the answer bursts: from sending an answer to receiving its ack, which the
+// server sends only once the answer is durable.
+type AnswerReport struct {
+	Bursts, Sent, Acked int
+	Stored              int64 // answers the server counted as stored during the bursts
+	Elapsed             time.Duration
+	PerSecond           float64
+	Ack                 Dist
+}
+
+// FloodReport is the broadcast throughput phase.
+type FloodReport struct {
+	Duration          time.Duration
+	Broadcasts        int64
+	Received          int64
+	ReceivedPerSecond float64
+	SentPerSecond     float64 // the server's count
+	ServerCores       float64 // server CPU seconds per second during the flood
+	MessagesPerWrite  float64
+	SlowConsumers     int64
+	Latency           Dist // event publish to receipt
+}
+
+// ReconnectReport is the mass reconnect.
+type ReconnectReport struct {
+	Clients, Resumed, Failed int
+	Restarted                bool
+	Elapsed                  time.Duration
+	Time                     Dist // from the drop (or the restart) to each client's snapshot
+	TriesP50, TriesMax       int
+	StateLost                int // resumed without an acknowledged answer in the snapshot
+	ResendOK, ResendFailed   int // re-sent answers acked (or not) as duplicates
+}
+
+// ExactlyOnce is the final check against the reports.
+type ExactlyOnce struct {
+	Acked, InReport  int
+	Missing, Doubled int
+	WrongOwner       int
+	Unacked          int // in the report but never acked to the client (allowed)
+	OK               bool
+}
+
+func (r *Report) memory() {
+	b, a := r.Before, r.Connected
+	n := r.Connect.Joined
+	if b == nil || a == nil || n == 0 {
+		return
+	}
+	m := &r.Memory
+	m.Measured = true
+	m.RSSBefore, m.RSSAfter = b.RSS, a.RSS
+	m.RSSPerConn = float64(a.RSS-b.RSS) / float64(n)
+	m.GoPerConn = float64(int64(a.HeapInuse+a.StackInuse)-int64(b.HeapInuse+b.StackInuse)) / float64(n)
+	m.GoroutinesPerConn = float64(a.Goroutines-b.Goroutines) / float64(n)
+}
+
+// Print writes the report for people.
+func (r *Report) Print(w io.Writer) {
+	p := func(format string, args ...any) { fmt.Fprintf(w, format+"\n", args...) }
+	p("target              %s: %d participants in %d sessions", r.Target, r.Participants, r.Sessions)
+	c := r.Connect
+	p("connect             %d joined, %d failed in %s: %.0f/s; per join %s", c.Joined, c.Failed,
+		c.Elapsed.Round(time.Millisecond), c.PerSecond, c.Latency)
+	if m := r.Memory; m.Measured {
+		p("server memory       %.1f KiB RSS per connection (%.0f → %.0f MiB), %.1f KiB Go heap+stacks, %.2f goroutines",
+			m.RSSPerConn/1024, float64(m.RSSBefore)/(1<<20), float64(m.RSSAfter)/(1<<20), m.GoPerConn/1024, m.GoroutinesPerConn)
+	} else {
+		p("server memory       not measured (no access to /api/metrics)")
+	}
+	if in := r.Injects; in.Rounds > 0 {
+		p("inject fan-out      %s  [server publish → client]", in.FanOut)
+		p("inject end to end   %s  [facilitator command → client]", in.EndToEnd)
+		p("                    %d injects, %d deliveries missing", in.Rounds, in.Missing)
+	}
+	if a := r.Answers; a.Bursts > 0 {
+		p("answer ack          %s  [send → durable ack]", a.Ack)
+		p("answers             %d sent, %d acked in %d bursts, %.0f acked/s over the bursts; server stored %d",
+			a.Sent, a.Acked, a.Bursts, a.PerSecond, a.Stored)
+	}
+	if f := r.Flood; f.Duration > 0 {
+		p("flood               %d broadcasts in %s: %.0f messages/s received, server sent %.0f/s",
+			f.Broadcasts, f.Duration.Round(time.Millisecond), f.ReceivedPerSecond, f.SentPerSecond)
+		p("                    server CPU %.2f cores, %.1f messages per write, %d slow consumers dropped; latency %s",
+			f.ServerCores, f.MessagesPerWrite, f.SlowConsumers, f.Latency)
+	}
+	if rc := r.Reconnect; rc.Clients > 0 {
+		how := "clients dropped their connections"
+		if rc.Restarted {
+			how = "server restarted"
+		}
+		p("reconnect           %s: %d of %d resumed, %d failed; time to resume %s; tries p50 %d max %d",
+			how, rc.Resumed, rc.Clients, rc.Failed, rc.Time, rc.TriesP50, rc.TriesMax)
+		p("                    %d lost state; re-sent answers: %d acked as duplicates, %d not", rc.StateLost, rc.ResendOK, rc.ResendFailed)
+	}
+	x := r.ExactlyOnce
+	verdict := "OK"
+	if !x.OK {
+		verdict = "FAILED"
+	}
+	p("exactly once        %s: %d acked answers, %d in the reports, %d missing, %d doubled, %d under another participant, %d stored but not acked",
+		verdict, x.Acked, x.InReport, x.Missing, x.Doubled, x.WrongOwner, x.Unacked)
+	if r.After != nil && r.After.Live != nil {
+		l := r.After.Live
+		p("server totals       %d messages in %d writes, %d answers stored, %d slow consumers, CPU %.1f s",
+			l.MessagesSent, l.Writes, l.AnswersStored, l.SlowConsumers, float64(r.After.CPUUserMS+r.After.CPUSystemMS)/1000)
+	}
+	p("errors              %d", r.Errors)
+	for _, msg := range slices.Sorted(maps.Keys(r.ErrorMessages)) {
+		p("  %6d × %s", r.ErrorMessages[msg], msg)
+	}
+}

@@ -1,0 +1,92 @@
+package live
+
+import (
+	"encoding/json"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/paraat-nl/paraat/engine"
+	"github.com/paraat-nl/paraat/scenarios"
+	"github.com/paraat-nl/paraat/server"
+)
+
+// benchState is a shared session of the quiz, started and on its second inject, with its
+// questions open: what a hub holds when it broadcasts an inject.
+func benchState(b *testing.B) *state {
+	b.Helper()
+	lib, diags := engine.Load(scenarios.FS())
+	if diags.Errors() > 0 {
+		b.Fatal(diags.Err())
+	}
+	meta, _ := json.Marshal(server.Meta{Lens: "ivs-2026", Scope: server.ScopeShared})
+	st, err := newState(lib, server.SessionRow{ID: "s", Scenario: "quiz-welk-document", Meta: meta})
+	if err != nil {
+		b.Fatal(err)
+	}
+	t0 := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+	recs := []server.Record{record(t0, evStarted, evData{}), record(t0, evAdvance, evData{World: "main"})}
+	for i, r := range recs {
+		r.Seq = int64(i + 1)
+		st.apply(r)
+	}
+	q := st.worlds["main"].w.Current().Questions[0]
+	r := record(t0, evOpen, evData{World: "main", Question: q.ID.Value})
+	r.Seq = 3
+	st.apply(r)
+	return st
+}
+
+// BenchmarkEncodeEvent serialises and frames one inject event: once per broadcast.
+func BenchmarkEncodeEvent(b *testing.B) {
+	st := benchState(b)
+	msg := st.log[len(st.log)-1].msg
+	now := time.Now()
+	msg.Sent = &now
+	for b.Loop() {
+		prepare(msg)
+	}
+}
+
+// BenchmarkEncodeWorld builds, serialises and frames a world view: once per world per change.
+func BenchmarkEncodeWorld(b *testing.B) {
+	st := benchState(b)
+	now := time.Now()
+	var n int
+	for b.Loop() {
+		f := prepare(server.WorldMsg{Type: server.MsgWorld, Seq: st.seq, World: st.worldView(st.worlds["main"], now)})
+		n = len(f.data)
+	}
+	b.ReportMetric(float64(n), "bytes/msg")
+}
+
+// BenchmarkBroadcast is the hub's side of an inject to a room: one event and one world view,
+// each encoded once, queued for every client. The writers' side (one writev per client) is
+// measured end to end by `paraat load`.
+func BenchmarkBroadcast(b *testing.B) {
+	for _, n := range []int{100, 1000, 5000} {
+		b.Run(fmt.Sprint(n, "clients"), func(b *testing.B) {
+			st := benchState(b)
+			clients := make([]*client, n)
+			for i := range clients {
+				clients[i] = &client{send: make(chan *frame, 64)}
+			}
+			ev := st.log[len(st.log)-1].msg
+			now := time.Now()
+			for b.Loop() {
+				ev.Sent = &now
+				fe := prepare(ev)
+				fw := prepare(server.WorldMsg{Type: server.MsgWorld, Seq: st.seq, World: st.worldView(st.worlds["main"], now)})
+				for _, c := range clients {
+					c.enqueue(fe)
+					c.enqueue(fw)
+				}
+				for _, c := range clients {
+					<-c.send
+					<-c.send
+				}
+			}
+			b.ReportMetric(float64(b.N*2*n)/b.Elapsed().Seconds(), "msgs/s")
+		})
+	}
+}

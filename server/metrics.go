@@ -1,0 +1,118 @@
+package server
+
+import (
+	"bufio"
+	"bytes"
+	"net"
+	"net/http"
+	"os"
+	"runtime"
+	"runtime/debug"
+	"strconv"
+	"time"
+)
+
+// LiveStats are the live layer's counters since the process started.
+type LiveStats struct {
+	Sessions         int64 `json:"sessions"`          // hubs in memory
+	Connections      int64 `json:"connections"`       // websockets open now
+	ConnectionsTotal int64 `json:"connections_total"` // websockets accepted
+	MessagesSent     int64 `json:"messages_sent"`     // messages written to clients
+	Writes           int64 `json:"writes"`            // system calls that wrote them (coalesced)
+	BytesSent        int64 `json:"bytes_sent"`
+	AnswersStored    int64 `json:"answers_stored"` // answers durable in the log
+	SlowConsumers    int64 `json:"slow_consumers"` // clients dropped with 4008
+}
+
+// Statser is a Live layer that keeps counters; the metrics endpoint shows them when the
+// configured Live implements it.
+type Statser interface {
+	Stats() LiveStats
+}
+
+// Metrics is the answer of GET /api/metrics: the process as the operating system and the Go
+// runtime see it, and the live layer's counters. Memory is in bytes, CPU time in
+// milliseconds since the process started.
+type Metrics struct {
+	Time        time.Time  `json:"time"`
+	UptimeMS    int64      `json:"uptime_ms"`
+	Goroutines  int        `json:"goroutines"`
+	CPUUserMS   int64      `json:"cpu_user_ms"`
+	CPUSystemMS int64      `json:"cpu_system_ms"`
+	RSS         int64      `json:"rss_bytes"`  // resident set, from /proc/self/status (Linux)
+	HeapInuse   uint64     `json:"heap_inuse"` // runtime.MemStats
+	HeapAlloc   uint64     `json:"heap_alloc"`
+	StackInuse  uint64     `json:"stack_inuse"`
+	Sys         uint64     `json:"sys"`
+	NumGC       uint32     `json:"num_gc"`
+	Live        *LiveStats `json:"live,omitempty"`
+}
+
+var processStart = time.Now()
+
+// handleMetrics serves GET /api/metrics. It is for the operator and the load tool, so it
+// answers only an admin, or a request made on this machine that did not come through a proxy
+// (a proxy on the same machine would otherwise make every visitor local). ?gc=1 collects
+// garbage and returns free memory to the system first, so that RSS shows what is in use.
+func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request) {
+	if !s.metricsAllowed(r) {
+		writeErr(w, Errorf(EForbidden, "metrics are for an admin, or for requests from this machine"))
+		return
+	}
+	if r.URL.Query().Get("gc") == "1" {
+		debug.FreeOSMemory()
+	}
+	writeJSON(w, http.StatusOK, s.metrics())
+}
+
+func (s *Server) metricsAllowed(r *http.Request) bool {
+	if _, l := s.auth.session(r); l != nil && l.user.Admin {
+		return true
+	}
+	for _, h := range []string{"X-Forwarded-For", "Forwarded", "X-Real-Ip"} {
+		if r.Header.Get(h) != "" {
+			return false
+		}
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return false
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func (s *Server) metrics() Metrics {
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	now := time.Now()
+	m := Metrics{Time: now.UTC(), UptimeMS: now.Sub(processStart).Milliseconds(), Goroutines: runtime.NumGoroutine(),
+		RSS: residentBytes(), HeapInuse: ms.HeapInuse, HeapAlloc: ms.HeapAlloc, StackInuse: ms.StackInuse, Sys: ms.Sys,
+		NumGC: ms.NumGC}
+	m.CPUUserMS, m.CPUSystemMS = cpuTime()
+	if st, ok := s.cfg.Live.(Statser); ok {
+		ls := st.Stats()
+		m.Live = &ls
+	}
+	return m
+}
+
+// residentBytes reads VmRSS from /proc/self/status; 0 where there is no /proc.
+func residentBytes() int64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for sc.Scan() {
+		f := bytes.Fields(sc.Bytes())
+		if len(f) >= 2 && string(f[0]) == "VmRSS:" {
+			kb, err := strconv.ParseInt(string(f[1]), 10, 64)
+			if err != nil {
+				return 0
+			}
+			return kb << 10
+		}
+	}
+	return 0
+}
