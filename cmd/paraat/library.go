@@ -29,6 +29,10 @@ func loadLibrary(paths []string) (*engine.Library, *engine.Diagnostics) {
 		}
 	}
 	diags := &engine.Diagnostics{}
+	given := scenarioFiles(paths, diags)
+	if len(given) > 0 {
+		paths = given
+	}
 	var corpusFS fs.FS = scenarios.FS()
 	corpusDir := ""
 	dir := filepath.Dir(paths[0])
@@ -44,15 +48,15 @@ func loadLibrary(paths []string) (*engine.Library, *engine.Diagnostics) {
 	})
 	corpus := engine.LoadCorpus(corpusFS, policy, diags)
 	var files []string
-	given := map[string]string{}
-	for _, p := range paths {
+	names := map[string]string{}
+	for _, p := range given {
 		abs, err := filepath.Abs(p)
 		if err != nil {
 			diags.List = append(diags.List, engine.Diagnostic{File: p, Message: err.Error()})
 			continue
 		}
 		files = append(files, strings.TrimPrefix(abs, "/"))
-		given[strings.TrimPrefix(abs, "/")] = p
+		names[strings.TrimPrefix(abs, "/")] = p
 	}
 	lib := engine.LoadScenarios(os.DirFS("/"), files, corpus, diags)
 	rename(lib, diags, func(name string) string {
@@ -62,7 +66,7 @@ func loadLibrary(paths []string) (*engine.Library, *engine.Diagnostics) {
 			}
 			return filepath.Join(corpusDir, name)
 		}
-		if p, ok := given[name]; ok {
+		if p, ok := names[name]; ok {
 			return p
 		}
 		return "/" + name
@@ -90,4 +94,29 @@ func printDiags(w interface{ Write([]byte) (int, error) }, diags *engine.Diagnos
 		}
 		fmt.Fprintln(w, d.String())
 	}
+}
+
+// scenarioFiles expands the folders among paths to the YAML files in them and leaves out
+// policy files: the corpus is always the policy/ folder beside the scenarios (or the built-in
+// one), so naming it, or a file in it, next to scenario files means "with this corpus".
+func scenarioFiles(paths []string, diags *engine.Diagnostics) []string {
+	var out []string
+	for _, p := range paths {
+		st, err := os.Stat(p)
+		switch {
+		case err != nil:
+			out = append(out, p) // the loader reports it with the name as given
+		case filepath.Base(filepath.Clean(p)) == engine.PolicyDir && st.IsDir():
+		case filepath.Base(filepath.Dir(filepath.Clean(p))) == engine.PolicyDir:
+		case st.IsDir():
+			matches, _ := filepath.Glob(filepath.Join(p, "*.yaml"))
+			if len(matches) == 0 {
+				diags.List = append(diags.List, engine.Diagnostic{File: p, Message: "no .yaml files in this folder"})
+			}
+			out = append(out, matches...)
+		default:
+			out = append(out, p)
+		}
+	}
+	return out
 }

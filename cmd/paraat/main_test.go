@@ -48,6 +48,27 @@ func TestCheck(t *testing.T) {
 	}
 }
 
+// TestCheckPaths: folders among the paths stand for their YAML files, and the policy folder
+// (or a file in it) means the corpus, which is loaded from beside the scenarios anyway.
+func TestCheckPaths(t *testing.T) {
+	tests := []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{testLib + "/policy", testLib + "/voorbeeld.yaml"}, 0, "1 scenarios, 0 quizzes, 8 statements in 2 lenses"},
+		{[]string{testLib + "/voorbeeld.yaml", testLib + "/policy/rp.yaml"}, 0, "1 scenarios, 0 quizzes, 8 statements in 2 lenses"},
+		{[]string{testLib + "/policy", "../../engine/testdata/broken/fields.yaml"}, 1, "fields.yaml:"},
+		{[]string{testLib + "/policy", "testdata"}, 1, "testdata: no .yaml files in this folder"},
+	}
+	for _, tt := range tests {
+		code, out, _ := paraat(t, "", append([]string{"check"}, tt.args...)...)
+		if code != tt.code || !strings.Contains(out, tt.want) {
+			t.Errorf("check %v: exit %d (want %d), output lacks %q:\n%s", tt.args, code, tt.code, tt.want, out)
+		}
+	}
+}
+
 func TestCheckBrokenFiles(t *testing.T) {
 	code, out, _ := paraat(t, "", "check", "-q", "../../engine/testdata/broken/references.yaml", "../../engine/testdata/broken/fields.yaml")
 	if code != 1 {
