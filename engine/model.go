@@ -1,6 +1,9 @@
 package engine
 
 import (
+	"hash/fnv"
+	"sort"
+
 	"github.com/paraat-nl/paraat/engine/rules"
 	"go.yaml.in/yaml/v3"
 )
@@ -127,6 +130,25 @@ func (q *Question) Inject() *Inject { return q.inject }
 
 // Option returns the option with the given id, or nil.
 func (q *Question) Option(id string) *Option { return q.opts[id] }
+
+// Shown returns the options in the order participants see them. Choice and multiple-choice
+// options keep the file's order (authors place the policy answer deliberately). Ranking
+// options are mixed, because authors naturally list them in the order the policy gives, which
+// would hand the answer to anyone ranking top to bottom. The mix is a fixed function of the
+// ids, so every participant, every replay and every run sees the same order.
+func (q *Question) Shown() []*Option {
+	out := append([]*Option(nil), q.Options...)
+	if q.Type != Rank {
+		return out
+	}
+	key := func(o *Option) uint64 {
+		h := fnv.New64a()
+		h.Write([]byte(q.ID.Value + "/" + o.ID.Value))
+		return h.Sum64()
+	}
+	sort.SliceStable(out, func(i, j int) bool { return key(out[i]) < key(out[j]) })
+	return out
+}
 
 // Item returns the rubric item with the given id, or nil.
 func (q *Question) Item(id string) *Item {

@@ -193,7 +193,7 @@ func QuestionViewOf(q *engine.Question) QuestionView {
 	for _, r := range q.Roles {
 		v.Roles = append(v.Roles, r.Value)
 	}
-	for _, o := range q.Options {
+	for _, o := range q.Shown() {
 		v.Options = append(v.Options, OptionView{ID: o.ID.Value, Text: T(o.Text)})
 	}
 	for _, it := range q.Rubric {

@@ -191,7 +191,7 @@ func (p *player) state(w *engine.World) {
 func (p *player) ask(w *engine.World, q *engine.Question) (engine.Answer, error) {
 	p.printf("\n? %s\n", wrap(p.t(q.Prompt), 78))
 	var offered []*engine.Option
-	for _, o := range q.Options {
+	for _, o := range q.Shown() {
 		if w.Offered(o) {
 			offered = append(offered, o)
 		}

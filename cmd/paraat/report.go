@@ -16,7 +16,7 @@ import (
 func runReport(ctx context.Context, args []string, env func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fl := flag.NewFlagSet("report", flag.ContinueOnError)
 	fl.SetOutput(stderr)
-	db := fl.String("db", envOr(env, "PARAAT_DB", "paraat.db"), "SQLite database file ($PARAAT_DB)")
+	db := fl.String("db", envOr(env, "PARAAT_DB", "paraat.db"), "SQLite file or postgres:// URL ($PARAAT_DB)")
 	format := fl.String("format", "json", "json, csv or html")
 	library := fl.String("library", env("PARAAT_LIBRARY"), "library folder (default: the built-in scenarios)")
 	fl.Usage = func() {

@@ -60,7 +60,7 @@ func runServe(ctx context.Context, args []string, env func(string) string, stdin
 	var cfg serveConfig
 	var origins string
 	fl.StringVar(&cfg.Addr, "addr", envOr(env, "PARAAT_ADDR", "127.0.0.1:8080"), "address to listen on ($PARAAT_ADDR)")
-	fl.StringVar(&cfg.DB, "db", envOr(env, "PARAAT_DB", "paraat.db"), "SQLite database file ($PARAAT_DB)")
+	fl.StringVar(&cfg.DB, "db", envOr(env, "PARAAT_DB", "paraat.db"), "SQLite file or postgres:// URL ($PARAAT_DB)")
 	fl.StringVar(&cfg.Library, "library", env("PARAAT_LIBRARY"), "library folder (default: the built-in scenarios) ($PARAAT_LIBRARY)")
 	fl.StringVar(&origins, "origins", env("PARAAT_ORIGINS"), "other allowed origins, comma-separated, e.g. https://oefening.example.nl ($PARAAT_ORIGINS)")
 	fl.StringVar(&cfg.BaseURL, "base-url", env("PARAAT_BASE_URL"), "public URL for join links (default: from each request) ($PARAAT_BASE_URL)")

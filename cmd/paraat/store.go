@@ -2,12 +2,19 @@ package main
 
 import (
 	"context"
+	"strings"
 
 	"github.com/paraat-nl/paraat/server"
+	"github.com/paraat-nl/paraat/server/postgres"
 	"github.com/paraat-nl/paraat/server/sqlite"
 )
 
-// openStore opens the event log named by dsn: a SQLite file path.
+// openStore opens the event log named by dsn: a postgres:// or postgresql:// URL, or else a
+// SQLite file path. Only the URL form selects PostgreSQL, so that no file name is ever taken
+// for a connection string.
 func openStore(ctx context.Context, dsn string) (server.Store, error) {
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		return postgres.Open(ctx, dsn)
+	}
 	return sqlite.Open(ctx, dsn)
 }

@@ -18,7 +18,7 @@ import (
 func runUser(ctx context.Context, args []string, env func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fl := flag.NewFlagSet("user", flag.ContinueOnError)
 	fl.SetOutput(stderr)
-	db := fl.String("db", envOr(env, "PARAAT_DB", "paraat.db"), "SQLite database file ($PARAAT_DB)")
+	db := fl.String("db", envOr(env, "PARAAT_DB", "paraat.db"), "SQLite file or postgres:// URL ($PARAAT_DB)")
 	admin := fl.Bool("admin", false, "the user may control and see every session")
 	fl.Usage = func() {
 		fmt.Fprintln(stderr, "usage: paraat user add [--admin] [--db FILE] NAME   (the password is read from stdin)")
