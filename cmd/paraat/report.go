@@ -20,8 +20,8 @@ func runReport(ctx context.Context, args []string, env func(string) string, stdi
 	format := fl.String("format", "json", "json, csv or html")
 	library := fl.String("library", env("PARAAT_LIBRARY"), "library folder (default: the built-in scenarios)")
 	fl.Usage = func() {
-		fmt.Fprintln(stderr, "usage: paraat report [--format json|csv|html] [--db FILE] SESSION")
-		fmt.Fprintln(stderr, "       paraat report [--db FILE]   (lists the sessions)")
+		fmt.Fprintln(stderr, "usage: paraat report [--format json|csv|html] [--db FILE|URL] SESSION")
+		fmt.Fprintln(stderr, "       paraat report [--db FILE|URL]   (lists the sessions)")
 		fl.PrintDefaults()
 	}
 	if err := fl.Parse(args); err != nil {

@@ -163,3 +163,16 @@ func post(t *testing.T, c *http.Client, url, csrf, body string, want int, into a
 		}
 	}
 }
+
+func TestRedact(t *testing.T) {
+	for in, want := range map[string]string{
+		"paraat.db":                             "paraat.db",
+		"postgres://anna@db/paraat":             "postgres://anna@db/paraat",
+		"postgres://anna:geheim@db:5432/paraat": "postgres://anna:xxxxx@db:5432/paraat",
+		"postgresql://anna:geheim@db/p?x=1":     "postgresql://anna:xxxxx@db/p?x=1",
+	} {
+		if got := redact(in); got != want {
+			t.Errorf("redact(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

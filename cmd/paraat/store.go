@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"net/url"
 	"strings"
 
 	"github.com/paraat-nl/paraat/server"
@@ -17,4 +18,16 @@ func openStore(ctx context.Context, dsn string) (server.Store, error) {
 		return postgres.Open(ctx, dsn)
 	}
 	return sqlite.Open(ctx, dsn)
+}
+
+// redact hides the password of a database URL, so that it is not printed back.
+func redact(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil || u.User == nil {
+		return dsn
+	}
+	if _, ok := u.User.Password(); ok {
+		return u.Redacted()
+	}
+	return dsn
 }

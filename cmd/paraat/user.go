@@ -21,7 +21,7 @@ func runUser(ctx context.Context, args []string, env func(string) string, stdin 
 	db := fl.String("db", envOr(env, "PARAAT_DB", "paraat.db"), "SQLite file or postgres:// URL ($PARAAT_DB)")
 	admin := fl.Bool("admin", false, "the user may control and see every session")
 	fl.Usage = func() {
-		fmt.Fprintln(stderr, "usage: paraat user add [--admin] [--db FILE] NAME   (the password is read from stdin)")
+		fmt.Fprintln(stderr, "usage: paraat user add [--admin] [--db FILE|URL] NAME   (the password is read from stdin)")
 		fl.PrintDefaults()
 	}
 	if len(args) == 0 || args[0] != "add" {
@@ -59,7 +59,7 @@ func runUser(ctx context.Context, args []string, env func(string) string, stdin 
 		fmt.Fprintf(stderr, "paraat user: %v\n", err)
 		return 1
 	}
-	fmt.Fprintf(stdout, "user %s saved in %s\n", name, *db)
+	fmt.Fprintf(stdout, "user %s saved in %s\n", name, redact(*db))
 	return 0
 }
 
