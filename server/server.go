@@ -110,6 +110,8 @@ func (s *Server) routes() {
 
 	m.HandleFunc("GET /api/scenarios", s.handleScenarios)
 	m.HandleFunc("GET /api/scenarios/{id}", s.handleScenario)
+	m.HandleFunc("GET /api/scenarios/{id}/source", s.facilitator(s.handleScenarioSource))
+	m.HandleFunc("POST /api/check", s.facilitator(s.handleCheck))
 
 	m.HandleFunc("POST /api/sessions", s.facilitator(s.handleCreateSession))
 	m.HandleFunc("GET /api/sessions", s.facilitator(s.handleSessions))
