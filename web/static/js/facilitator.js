@@ -5,7 +5,7 @@ import {h, s, render, announce, fmtTime, fmtNum} from './dom.js';
 import {t, tx, lang, errText} from './i18n.js';
 import {api, whoami, login, logout, scenarios, scenario} from './api.js';
 import {Live} from './live.js';
-import {answerText, scoreLine, statementsBlock} from './questions.js';
+import {answerText, optionText, scoreLine, statementsBlock} from './questions.js';
 import {branchGraph} from './graph.js';
 import {qrSVG} from './qr.js';
 import {go} from './app.js';
@@ -562,11 +562,34 @@ class Console {
       input = h('input', {type: 'text', inputmode: 'decimal', class: 'short', 'aria-label': t('con.decideAs'), value: d.number ?? '', 'data-k': key + '-decide-num', oninput: e => { d.number = e.target.value; }});
     } else if (q.type === 'text') {
       input = h('input', {type: 'text', 'aria-label': t('con.decideAs'), value: d.text ?? '', 'data-k': key + '-decide-text', oninput: e => { d.text = e.target.value; }});
+    } else if (q.type === 'multi') {
+      d.options = d.options || [];
+      input = h('fieldset', {class: 'decide-multi'}, h('legend', {class: 'muted'}, t('con.decideAs')),
+        q.options.map(o => h('label', {},
+          h('input', {type: 'checkbox', 'data-k': key + '-decide-' + o.id, checked: d.options.includes(o.id),
+            onchange: e => { d.options = e.target.checked ? [...d.options, o.id] : d.options.filter(x => x !== o.id); }}),
+          ' ', tx(o.text))));
+    } else if (q.type === 'rank') {
+      d.order = d.order || q.options.map(o => o.id);
+      const move = (i, by) => {
+        const j = i + by;
+        if (j < 0 || j >= d.order.length) return;
+        [d.order[i], d.order[j]] = [d.order[j], d.order[i]];
+        this.draw();
+      };
+      input = h('ol', {class: 'decide-rank'}, d.order.map((id, i) => {
+        const label = optionText(q, id);
+        return h('li', {}, label, ' ',
+          h('button', {type: 'button', 'data-k': key + '-decide-up-' + id, 'aria-label': t('q.up', label), disabled: i === 0, onclick: () => move(i, -1)}, '↑'),
+          h('button', {type: 'button', 'data-k': key + '-decide-down-' + id, 'aria-label': t('q.down', label), disabled: i === d.order.length - 1, onclick: () => move(i, 1)}, '↓'));
+      }));
     } else {
-      return null; // multi and rank: the room decides (majority or a role)
+      return null;
     }
     const submit = () => {
       let answer = null;
+      if (q.type === 'multi') answer = {options: d.options};
+      if (q.type === 'rank') answer = {options: d.order};
       if (q.type === 'choice' && d.option) answer = {option: d.option};
       if (q.type === 'number' && String(d.number ?? '').trim() !== '' && Number.isFinite(+String(d.number).replace(',', '.'))) answer = {number: +String(d.number).replace(',', '.')};
       if (q.type === 'text' && String(d.text ?? '').trim()) answer = {text: String(d.text).trim()};
