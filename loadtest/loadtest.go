@@ -60,6 +60,11 @@ type Config struct {
 	// Restart, when set, restarts the server for the reconnect phase instead of having the
 	// clients drop their connections.
 	Restart func(ctx context.Context) error
+	// Crash, when set, kills the server (SIGKILL: no goodbye, no flush) at a random moment of
+	// the first answer burst and starts it again on the same database. The answers acked
+	// before the kill must survive it; the reconnect phase (Reconnect) then checks that every
+	// participant resumes with them.
+	Crash func(ctx context.Context) error
 	// Hold keeps everyone connected this long after connecting (to watch the server).
 	Hold time.Duration
 	// PhaseTimeout bounds each wait for the clients (default 60 s).
@@ -254,6 +259,7 @@ func (d Dist) String() string {
 func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond)) }
 
 type runner struct {
+	crashed  bool // the server was killed and started again; logins and watches are gone
 	cfg      Config
 	http     *http.Client
 	jar      http.CookieJar
@@ -602,7 +608,23 @@ func (r *runner) burst(ctx context.Context, ack *samples, rep *Report) error {
 	for _, j := range jobs {
 		time.AfterFunc(rand.N(r.cfg.BurstWindow), func() { j.p.answer(j.q) })
 	}
-	r.wait(ctx, ph.done, "the answer acks")
+	if r.cfg.Crash != nil && !r.crashed {
+		// Answers in flight at the kill get no ack; those are allowed to be lost (or stored
+		// without an ack). Everything acked before it must be in the log afterwards.
+		time.Sleep(rand.N(r.cfg.BurstWindow))
+		r.logf("killing the server (SIGKILL) in the middle of the burst")
+		r.crashed = true
+		if err := r.cfg.Crash(ctx); err != nil {
+			return fmt.Errorf("crash and restart: %w", err)
+		}
+		rep.Crashed = true
+		select {
+		case <-ph.done:
+		case <-time.After(r.cfg.BurstWindow):
+		}
+	} else {
+		r.wait(ctx, ph.done, "the answer acks")
+	}
 	el := time.Since(start)
 	after, _ := r.metrics(ctx, false)
 	missing := ph.collect(ack, &samples{})
@@ -684,11 +706,13 @@ func (r *runner) reconnect(ctx context.Context, rep *Report) error {
 	rc := &rep.Reconnect
 	rc.Clients = len(r.parts)
 	start := time.Now()
-	if r.cfg.Restart != nil {
+	if r.cfg.Restart != nil || r.crashed {
 		rc.Restarted = true
-		r.logf("restarting the server")
-		if err := r.cfg.Restart(ctx); err != nil {
-			return fmt.Errorf("restarting the server: %w", err)
+		if !r.crashed {
+			r.logf("restarting the server")
+			if err := r.cfg.Restart(ctx); err != nil {
+				return fmt.Errorf("restarting the server: %w", err)
+			}
 		}
 		// Logins live in the server's memory: log in again and watch again.
 		if err := r.login(ctx); err != nil {

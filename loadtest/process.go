@@ -110,6 +110,17 @@ func (p *Process) Restart(ctx context.Context) error {
 	return p.start(ctx)
 }
 
+// Crash kills the server with SIGKILL, as a power cut or the OOM killer would, and starts
+// it again on the same address and database.
+func (p *Process) Crash(ctx context.Context) error {
+	if p.cmd != nil {
+		p.cmd.Process.Kill()
+		<-p.exited
+		p.cmd = nil
+	}
+	return p.start(ctx)
+}
+
 // Close stops the server and closes its log.
 func (p *Process) Close() error {
 	err := p.Stop()

@@ -22,14 +22,16 @@ type Report struct {
 	Connect ConnectReport `json:"connect"`
 	// Memory per connection, from the server's metrics before and after connecting (both
 	// taken after a garbage collection).
-	Memory        MemoryReport    `json:"memory"`
-	Injects       InjectReport    `json:"injects"`
-	Answers       AnswerReport    `json:"answers"`
-	Flood         FloodReport     `json:"flood"`
-	Reconnect     ReconnectReport `json:"reconnect"`
-	ExactlyOnce   ExactlyOnce     `json:"exactly_once"`
-	Errors        int64           `json:"errors"`
-	ErrorMessages map[string]int  `json:"error_messages,omitempty"`
+	Memory    MemoryReport    `json:"memory"`
+	Injects   InjectReport    `json:"injects"`
+	Answers   AnswerReport    `json:"answers"`
+	Flood     FloodReport     `json:"flood"`
+	Reconnect ReconnectReport `json:"reconnect"`
+	// Crashed: the server was killed with SIGKILL during a burst and started again.
+	Crashed       bool           `json:"crashed"`
+	ExactlyOnce   ExactlyOnce    `json:"exactly_once"`
+	Errors        int64          `json:"errors"`
+	ErrorMessages map[string]int `json:"error_messages,omitempty"`
 
 	Before, Connected, After *Metrics `json:"-"`
 }
@@ -155,6 +157,9 @@ func (r *Report) Print(w io.Writer) {
 		how := "clients dropped their connections"
 		if rc.Restarted {
 			how = "server restarted"
+		}
+		if r.Crashed {
+			how = "server killed (SIGKILL) mid-burst and restarted"
 		}
 		p("reconnect           %s: %d of %d resumed, %d failed; time to resume %s; tries p50 %d max %d",
 			how, rc.Resumed, rc.Clients, rc.Failed, rc.Time, rc.TriesP50, rc.TriesMax)

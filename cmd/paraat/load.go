@@ -46,6 +46,7 @@ func runLoad(ctx context.Context, args []string, env func(string) string, stdin 
 	fl.Float64Var(&cfg.FloodRate, "flood-rate", 10, "broadcasts per second per session during --flood")
 	fl.BoolVar(&cfg.Reconnect, "reconnect", false, "drop every connection at the end and have all participants resume")
 	restart := fl.Bool("restart", false, "with --reconnect: restart the server instead (only for a server the tool started)")
+	crash := fl.Bool("crash", false, "with --burst --reconnect: SIGKILL the server at a random moment of the first burst and start it again (only for a server the tool started)")
 	fl.DurationVar(&cfg.Hold, "hold", 0, "keep the participants connected this long after joining")
 	fl.DurationVar(&cfg.PhaseTimeout, "timeout", 60*time.Second, "how long to wait for the clients in each phase")
 	asJSON := fl.Bool("json", false, "print the report as JSON")
@@ -86,10 +87,13 @@ func runLoad(ctx context.Context, args []string, env func(string) string, stdin 
 		if *restart {
 			cfg.Restart = proc.Restart
 		}
+		if *crash {
+			cfg.Crash = proc.Crash
+		}
 		fmt.Fprintf(stderr, "paraat load: started paraat serve on %s (log in %s)\n", proc.URL, dir)
 	} else {
-		if *restart {
-			fmt.Fprintln(stderr, "paraat load: --restart needs a server the tool starts (no --target)")
+		if *restart || *crash {
+			fmt.Fprintln(stderr, "paraat load: --restart and --crash need a server the tool starts (no --target)")
 			return 2
 		}
 		cfg.Password = env("PARAAT_LOAD_PASSWORD")
