@@ -194,13 +194,19 @@ func (s *Server) handleSession(w http.ResponseWriter, r *http.Request, l *login,
 }
 
 func (s *Server) handleJoinLookup(w http.ResponseWriter, r *http.Request) {
+	if err := s.cfg.Codes.Check(r.RemoteAddr); err != nil {
+		writeErr(w, err)
+		return
+	}
 	code := NormalizeCode(r.PathValue("code"))
 	if code == "" {
+		s.cfg.Codes.Fail(r.RemoteAddr)
 		writeErr(w, Errorf(ENotFound, "no session with this code"))
 		return
 	}
 	row, err := s.cfg.Store.SessionByCode(r.Context(), code)
 	if err != nil {
+		s.cfg.Codes.Fail(r.RemoteAddr)
 		writeErr(w, Errorf(ENotFound, "no session with code %s", FormatCode(code)))
 		return
 	}

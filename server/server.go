@@ -31,6 +31,9 @@ type Config struct {
 	BaseURL string
 	Logger  *slog.Logger
 	Now     func() time.Time
+	// Codes limits wrong join codes per address; share it with the live layer so that the
+	// HTTP lookup and the websocket join count together. Nil: a guard of the server's own.
+	Codes *CodeGuard
 }
 
 // Validate checks the configuration.
@@ -78,6 +81,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.Codes == nil {
+		cfg.Codes = NewCodeGuard(cfg.Now)
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, auth: newAuth(cfg.Store, cfg.Now, cfg.SecureCookies)}
 	// Small read buffers and no write buffer of its own per connection: client messages are

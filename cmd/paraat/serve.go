@@ -97,13 +97,14 @@ func runServe(ctx context.Context, args []string, env func(string) string, stdin
 }
 
 func serve(ctx context.Context, cfg serveConfig, lib *engine.Library, store server.Store, ui fs.FS, log *slog.Logger, stdout, stderr io.Writer) int {
-	mgr := live.New(store, lib, live.Options{Logger: log})
+	codes := server.NewCodeGuard(nil)
+	mgr := live.New(store, lib, live.Options{Logger: log, Codes: codes})
 	if err := mgr.Start(ctx); err != nil {
 		fmt.Fprintf(stderr, "paraat serve: %v\n", err)
 		return 1
 	}
 	h, err := server.New(server.Config{Store: store, Library: lib, Live: mgr, Web: ui, Origins: cfg.Origins,
-		BaseURL: cfg.BaseURL, SecureCookies: cfg.SecureCookies, Logger: log})
+		BaseURL: cfg.BaseURL, SecureCookies: cfg.SecureCookies, Logger: log, Codes: codes})
 	if err != nil {
 		fmt.Fprintf(stderr, "paraat serve: %v\n", err)
 		return 2

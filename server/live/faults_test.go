@@ -1,6 +1,7 @@
 package live_test
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -97,4 +98,27 @@ func TestFlood(t *testing.T) {
 	if f.seq != before+1 {
 		t.Fatalf("the log grew by %d events, want 1 (the open)", f.seq-before)
 	}
+}
+
+// TestJoinCodeGuessing: an address that keeps giving wrong join codes is refused for a
+// while, over HTTP and over the websocket, even when it then gives the right code.
+func TestJoinCodeGuessing(t *testing.T) {
+	e := newEnv(t, newStore(t), live.Options{})
+	info, _ := startShared(t, e)
+	for i := range server.CodeFailures {
+		if st := e.do("GET", fmt.Sprintf("/api/join/ZZZZ%04d", i), nil, nil); st != 404 {
+			t.Fatalf("wrong code %d: %d", i, st)
+		}
+	}
+	if st := e.do("GET", "/api/join/"+info.Code, nil, nil); st != 429 {
+		t.Fatalf("the right code after %d wrong ones: %d, want 429", server.CodeFailures, st)
+	}
+
+	c := e.dial("guesser", false, "")
+	for i := range server.CodeFailures {
+		c.send(map[string]any{"type": "join", "code": fmt.Sprintf("YYYY%04d", i), "name": "x"})
+		c.expectError("not_found")
+	}
+	c.send(map[string]any{"type": "join", "code": info.Code, "name": "x"})
+	c.expectError("rate_limited")
 }

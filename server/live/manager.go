@@ -24,6 +24,8 @@ type Options struct {
 	WriteWait     time.Duration // 10 s
 	HelloTimeout  time.Duration // 10 s
 	AppendTimeout time.Duration // 15 s
+	// Codes limits wrong join codes per address (shared with the HTTP lookup); nil: its own.
+	Codes *server.CodeGuard
 }
 
 func (o *Options) defaults() {
@@ -32,6 +34,9 @@ func (o *Options) defaults() {
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Codes == nil {
+		o.Codes = server.NewCodeGuard(o.Now)
 	}
 	if o.QueueLen <= 0 {
 		o.QueueLen = 64
@@ -356,12 +361,18 @@ func (m *Manager) StudyReport(ctx context.Context, token string) (*server.Report
 func (m *Manager) hello(ctx context.Context, c *client, msg server.ClientMsg, user *server.User) (*hub, error) {
 	switch msg.Type {
 	case server.MsgJoin:
+		addr := c.ws.RemoteAddr().String()
+		if err := m.opts.Codes.Check(addr); err != nil {
+			return nil, err
+		}
 		code := server.NormalizeCode(msg.Code)
 		if code == "" {
+			m.opts.Codes.Fail(addr)
 			return nil, server.Errorf(server.ENotFound, "no session with code %q", truncate(msg.Code, 20))
 		}
 		row, err := m.store.SessionByCode(ctx, code)
 		if errors.Is(err, server.ErrNotFound) {
+			m.opts.Codes.Fail(addr)
 			return nil, server.Errorf(server.ENotFound, "no session with code %s", server.FormatCode(code))
 		}
 		if err != nil {
