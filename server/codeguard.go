@@ -2,6 +2,7 @@ package server
 
 import (
 	"net"
+	"net/netip"
 	"sync"
 	"time"
 )
@@ -17,9 +18,10 @@ const (
 // CodeGuard counts wrong join codes per client address, for the HTTP lookup and the
 // websocket join alike. Safe for concurrent use.
 type CodeGuard struct {
-	mu    sync.Mutex
-	now   func() time.Time
-	fails map[string][]time.Time
+	mu      sync.Mutex
+	now     func() time.Time
+	fails   map[string][]time.Time
+	sweepAt int // sweep when fails has this many addresses
 }
 
 // NewCodeGuard returns a guard; now is the clock (nil: time.Now).
@@ -27,7 +29,7 @@ func NewCodeGuard(now func() time.Time) *CodeGuard {
 	if now == nil {
 		now = time.Now
 	}
-	return &CodeGuard{now: now, fails: map[string][]time.Time{}}
+	return &CodeGuard{now: now, fails: map[string][]time.Time{}, sweepAt: minSweep}
 }
 
 // Check refuses an address that gave too many wrong codes in the last minute.
@@ -57,11 +59,38 @@ func (g *CodeGuard) Fail(addr string) {
 	defer g.mu.Unlock()
 	key := host(addr)
 	g.fails[key] = append(g.fails[key], g.now())
+	if len(g.fails) >= g.sweepAt {
+		g.sweep()
+	}
 }
 
-func host(addr string) string {
-	if h, _, err := net.SplitHostPort(addr); err == nil {
-		return h
+// sweep forgets the addresses whose last wrong code is over a minute old. Check forgets an
+// address only when it comes back; a guesser who uses each address once would otherwise grow
+// the map without end. Sweeping when the map has doubled since the last sweep keeps the cost
+// per Fail constant and the map within twice the addresses of the last minute.
+func (g *CodeGuard) sweep() {
+	cut := g.now().Add(-CodeFailureWindow)
+	for k, fs := range g.fails {
+		if fs[len(fs)-1].Before(cut) {
+			delete(g.fails, k)
+		}
 	}
-	return addr
+	g.sweepAt = max(minSweep, 2*len(g.fails))
+}
+
+const minSweep = 1024
+
+// host is the key an address is counted under: its IP, and for IPv6 its /64, since one
+// client usually has a whole /64 to pick addresses from.
+func host(addr string) string {
+	h := addr
+	if hh, _, err := net.SplitHostPort(addr); err == nil {
+		h = hh
+	}
+	if ip, err := netip.ParseAddr(h); err == nil && ip.Is6() && !ip.Is4In6() {
+		if p, err := ip.WithZone("").Prefix(64); err == nil {
+			return p.String()
+		}
+	}
+	return h
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -151,13 +152,18 @@ func (r *Report) WriteCSV(w io.Writer) error {
 	return cw.Error()
 }
 
-// csvSafe defuses spreadsheet formulas in user text.
+// csvSafe defuses spreadsheet formulas in user text: a spreadsheet evaluates a cell that
+// starts with = + - @ (or a tab or CR before one), so such text gets a leading quote. A plain
+// number (a negative answer to a number question) is left alone: it is no formula, and the
+// quote would turn it into text.
 func csvSafe(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) && !plainNumber.MatchString(s) {
 		return "'" + s
 	}
 	return s
 }
+
+var plainNumber = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?$`)
 
 var reportHTML = template.Must(template.New("report").Funcs(template.FuncMap{
 	"answer": AnswerString,

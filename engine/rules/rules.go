@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"reflect"
 	"regexp"
 	"strings"
 
@@ -164,10 +165,15 @@ func (s *Schema) Compile(src string, want Kind) (*Program, error) {
 	if strings.TrimSpace(src) == "" {
 		return nil, &Error{Line: 1, Column: 1, Message: "empty expression"}
 	}
+	g := &guard{}
 	opts := []expr.Option{
 		expr.Env(s.sample),
 		expr.MaxNodes(MaxNodes),
-		expr.DisableBuiltin("now"),
+		expr.DisableAllBuiltins(), // now() among them, so that replays are exact
+		expr.Patch(g),
+	}
+	for _, name := range Builtins {
+		opts = append(opts, expr.EnableBuiltin(name))
 	}
 	switch want {
 	case Bool:
@@ -183,6 +189,9 @@ func (s *Schema) Compile(src string, want Kind) (*Program, error) {
 	prog, err := expr.Compile(src, opts...)
 	if err != nil {
 		return nil, convert(err)
+	}
+	if g.err != nil {
+		return nil, g.err
 	}
 	p := &Program{src: src, prog: prog, want: want}
 	v := &refVisitor{}
@@ -209,6 +218,78 @@ func convert(err error) error {
 		msg = fmt.Sprintf("expression is too complex (more than %d syntax nodes)", MaxNodes)
 	}
 	return &Error{Line: 1, Column: 1, Message: msg}
+}
+
+// Builtins are the only expr functions an expression may call besides paraat's helpers and
+// the collection predicates (all, any, map, ...). The others are disabled on purpose: repeat,
+// replace, join and their kin build strings far larger than their arguments without counting
+// against the memory budget (repeat('x'*900, 1000000) allocates almost a gigabyte), and the
+// date functions would make a replay depend on the clock.
+var Builtins = []string{"abs", "ceil", "floor", "round", "min", "max", "len", "int", "float", "mean", "median"}
+
+// guard refuses, before optimisation, what the memory budget cannot stop, because expr does
+// not count it: adding anything but numbers (strings and lists double with every `a + a`, so
+// `let` or a predicate reach terabytes in a few dozen nodes), and a predicate inside another
+// predicate's body (all(1..9999, all([...], all([...], true))) runs for hours while allocating
+// almost nothing). What remains visits each element of a budgeted range or a literal list a
+// bounded number of times.
+type guard struct {
+	err *Error
+}
+
+func (g *guard) Visit(node *ast.Node) {
+	if g.err != nil {
+		return
+	}
+	switch n := (*node).(type) {
+	case *ast.BinaryNode:
+		if n.Operator == "+" && !(numeric(n.Left.Type()) && numeric(n.Right.Type())) {
+			g.err = &Error{Line: 1, Column: n.Location().From + 1, Message: "only numbers can be added (`+` on strings or lists is not supported)"}
+		}
+	case *ast.BuiltinNode:
+		for _, a := range n.Arguments {
+			body, ok := a.(*ast.PredicateNode)
+			if !ok {
+				continue
+			}
+			inner := &predicateFinder{}
+			ast.Walk(&body.Node, inner)
+			if inner.found != nil {
+				g.err = &Error{Line: 1, Column: inner.found.Location().From + 1,
+					Message: fmt.Sprintf("%s inside the body of %s: a predicate may not contain another one", inner.name, n.Name)}
+				return
+			}
+		}
+	}
+}
+
+func numeric(t reflect.Type) bool {
+	if t == nil {
+		return false
+	}
+	switch t.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Float32, reflect.Float64:
+		return true
+	}
+	return false
+}
+
+// predicateFinder finds a builtin with a predicate body (all, map, reduce, ...).
+type predicateFinder struct {
+	found ast.Node
+	name  string
+}
+
+func (f *predicateFinder) Visit(node *ast.Node) {
+	if n, ok := (*node).(*ast.BuiltinNode); ok && f.found == nil {
+		for _, a := range n.Arguments {
+			if _, ok := a.(*ast.PredicateNode); ok {
+				f.found, f.name = n, n.Name
+				return
+			}
+		}
+	}
 }
 
 type refVisitor struct {

@@ -159,6 +159,14 @@ func FuzzCompile(f *testing.F) {
 	for _, s := range []string{"escalatie >= 4", "chose('q', 'a')", "escalatie = escalatie + 2", "vertrouwen += 0.5", "map(1..3, # * 2)[0] == 2", "alarm ? 1 : 2"} {
 		f.Add(s)
 	}
+	for _, s := range libraryExpressions(f) {
+		f.Add(s)
+	}
+	// And the shapes the guard refuses, for the fuzzer to vary.
+	for _, s := range []string{"len(reduce(1..40, #acc + #acc, 'x')) > 0", "let a = 'x'; let b = a + a; len(b) > 0",
+		"all(1..99, all([1, 2], true))", "len(repeat('x', 1000)) > 0", "len(1..100000) > 0"} {
+		f.Add(s)
+	}
 	f.Fuzz(func(t *testing.T, src string) {
 		m := rules.NewMachine()
 		if p, err := schema().Compile(src, rules.Bool); err == nil {
