@@ -17,6 +17,7 @@ func TestRefusedExhaustion(t *testing.T) {
 	for _, tc := range []struct{ name, src, msg string }{
 		{"doubling with reduce", "len(reduce(1..40, #acc + #acc, 'x')) > 0", "only numbers can be added"},
 		{"doubling with let", "let a = 'xxxxxxxx'; let b = a + a; let c = b + b; let d = c + c; len(d) > 0", "only numbers can be added"},
+		{"doubling through a condition", "let a = 'xxxxxxxx'; let b = (alarm ? a : a) + a; len(b) > 0", "only numbers can be added"},
 		{"doubling in nested maps", "len(map(map(map(['" + x900 + "'], # + #), # + #), # + #)) > 0", "only numbers can be added"},
 		{"repeat past the budget check", "len(repeat('" + x900 + "', 1000000)) > 0", "unknown name repeat"},
 		{"nested replace", "len(replace(replace('xx', 'x', 'xxxxxxxx'), 'x', 'xxxxxxxx')) > 0", "unknown name replace"},
@@ -57,6 +58,8 @@ func TestBudgetStops(t *testing.T) {
 		"all(1..4000, # > 0) && any([1, 2, 3], # == escalatie)",
 		"sum(map(1..10, # * 2)) == 110.0 && max(escalatie, 2) == 3 && abs(-vertrouwen) == 0.5",
 		"count(1..10, # % 2 == 0) == 5 && len([1, 2]) + escalatie == 5",
+		// Numbers the checker types as any: a condition of int and float, abs, mean.
+		"(alarm ? 1 : 2.5) + abs(-vertrouwen) + mean([1, 2]) == 4.5",
 	} {
 		p, err := schema().Compile(src, rules.Bool)
 		if err != nil {

@@ -172,7 +172,7 @@ func (s *Schema) Compile(src string, want Kind) (*Program, error) {
 		expr.DisableAllBuiltins(), // now() among them, so that replays are exact
 		expr.Patch(g),
 	}
-	for _, name := range Builtins {
+	for _, name := range allowedBuiltins {
 		opts = append(opts, expr.EnableBuiltin(name))
 	}
 	switch want {
@@ -220,12 +220,12 @@ func convert(err error) error {
 	return &Error{Line: 1, Column: 1, Message: msg}
 }
 
-// Builtins are the only expr functions an expression may call besides paraat's helpers and
-// the collection predicates (all, any, map, ...). The others are disabled on purpose: repeat,
-// replace, join and their kin build strings far larger than their arguments without counting
-// against the memory budget (repeat('x'*900, 1000000) allocates almost a gigabyte), and the
-// date functions would make a replay depend on the clock.
-var Builtins = []string{"abs", "ceil", "floor", "round", "min", "max", "len", "int", "float", "mean", "median"}
+// allowedBuiltins are the only expr functions an expression may call besides paraat's
+// helpers and the collection predicates (all, any, map, ...). The others are disabled on
+// purpose: repeat, replace, join and their kin build strings far larger than their arguments
+// without counting against the memory budget (repeat('x'*900, 1000000) allocates almost a
+// gigabyte), and the date functions would make a replay depend on the clock.
+var allowedBuiltins = []string{"abs", "ceil", "floor", "round", "min", "max", "len", "int", "float", "mean", "median"}
 
 // guard refuses, before optimisation, what the memory budget cannot stop, because expr does
 // not count it: adding anything but numbers (strings and lists double with every `a + a`, so
@@ -243,7 +243,7 @@ func (g *guard) Visit(node *ast.Node) {
 	}
 	switch n := (*node).(type) {
 	case *ast.BinaryNode:
-		if n.Operator == "+" && !(numeric(n.Left.Type()) && numeric(n.Right.Type())) {
+		if n.Operator == "+" && !(number(n.Left) && number(n.Right)) {
 			g.err = &Error{Line: 1, Column: n.Location().From + 1, Message: "only numbers can be added (`+` on strings or lists is not supported)"}
 		}
 	case *ast.BuiltinNode:
@@ -262,6 +262,36 @@ func (g *guard) Visit(node *ast.Node) {
 		}
 	}
 }
+
+// number reports whether n can only be a number: its type says so, or it calls a builtin
+// that returns numbers only (the checker types abs and mean as any), or it is arithmetic, or
+// a condition whose branches both are numbers (1 or 2.5: the checker makes that any too).
+// Anything else of type any, such as reduce's #acc, may be a string.
+func number(n ast.Node) bool {
+	if numeric(n.Type()) {
+		return true
+	}
+	switch n := n.(type) {
+	case *ast.ConditionalNode:
+		return number(n.Exp1) && number(n.Exp2)
+	case *ast.BinaryNode:
+		switch n.Operator {
+		case "+":
+			return number(n.Left) && number(n.Right)
+		case "-", "*", "/", "%", "**", "^":
+			return true // defined on numbers only
+		}
+	case *ast.UnaryNode:
+		return n.Operator == "-" || n.Operator == "+"
+	case *ast.BuiltinNode:
+		return numericBuiltins[n.Name]
+	}
+	return false
+}
+
+// numericBuiltins return numbers whatever their arguments (expr refuses strings for them).
+var numericBuiltins = map[string]bool{"abs": true, "ceil": true, "floor": true, "round": true, "min": true, "max": true,
+	"mean": true, "median": true, "len": true, "int": true, "float": true, "sum": true, "count": true}
 
 func numeric(t reflect.Type) bool {
 	if t == nil {
