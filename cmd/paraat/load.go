@@ -54,6 +54,7 @@ func runLoad(ctx context.Context, args []string, env func(string) string, stdin 
 	crash := fl.Bool("crash", false, "with --burst --reconnect: SIGKILL the server at a random moment of the first burst and start it again (only for a server the tool started)")
 	fl.DurationVar(&cfg.Hold, "hold", 0, "keep the participants connected this long after joining")
 	fl.DurationVar(&cfg.PhaseTimeout, "timeout", 60*time.Second, "how long to wait for the clients in each phase")
+	pprofDir := fl.String("pprof", "", "with a server the tool starts: write its CPU, heap and goroutine profiles to this folder")
 	withBaseline := fl.Bool("baseline", false, "also run the same workload against the baseline server and print the ratios")
 	asJSON := fl.Bool("json", false, "print the report as JSON")
 	quiet := fl.Bool("q", false, "no progress lines")
@@ -83,7 +84,7 @@ func runLoad(ctx context.Context, args []string, env func(string) string, stdin 
 			return 1
 		}
 		defer os.RemoveAll(dir)
-		proc, err := loadtest.StartProcess(ctx, exe, dir)
+		proc, err := loadtest.StartProcessProfiled(ctx, exe, dir, *pprofDir)
 		if err != nil {
 			fmt.Fprintf(stderr, "paraat load: %v\n", err)
 			return 1
@@ -98,8 +99,8 @@ func runLoad(ctx context.Context, args []string, env func(string) string, stdin 
 		}
 		fmt.Fprintf(stderr, "paraat load: started paraat serve on %s (log in %s)\n", proc.URL, dir)
 	} else {
-		if *restart || *crash {
-			fmt.Fprintln(stderr, "paraat load: --restart and --crash need a server the tool starts (no --target)")
+		if *restart || *crash || *pprofDir != "" {
+			fmt.Fprintln(stderr, "paraat load: --restart, --crash and --pprof need a server the tool starts (no --target)")
 			return 2
 		}
 		cfg.Password = env("PARAAT_LOAD_PASSWORD")
