@@ -32,14 +32,15 @@ type command func(ctx context.Context, args []string, env func(string) string, s
 
 func commands() map[string]command {
 	return map[string]command{
-		"check":  runCheck,
-		"test":   runTest,
-		"play":   runPlay,
-		"list":   runList,
-		"serve":  runServe,
-		"user":   runUser,
-		"report": runReport,
-		"load":   runLoad,
+		"check":   runCheck,
+		"analyze": runAnalyze,
+		"test":    runTest,
+		"play":    runPlay,
+		"list":    runList,
+		"serve":   runServe,
+		"user":    runUser,
+		"report":  runReport,
+		"load":    runLoad,
 	}
 }
 
