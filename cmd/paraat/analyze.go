@@ -34,13 +34,7 @@ func runAnalyze(ctx context.Context, args []string, env func(string) string, std
 		fmt.Fprintf(stderr, "paraat analyze: unknown lens %q (known: %s)\n", *lens, strings.Join(lib.Corpus.Lenses(), ", "))
 		return 2
 	}
-	var reports []*analyze.Report
-	for _, s := range lib.Scenarios {
-		if ctx.Err() != nil {
-			return 1
-		}
-		reports = append(reports, analyze.Analyze(s, lib.Corpus, analyze.Options{Lens: *lens, RandomRuns: *runs, Seed: *seed}))
-	}
+	reports := analyzeAll(lib, analyze.Options{Lens: *lens, RandomRuns: *runs, Seed: *seed})
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")

@@ -23,6 +23,7 @@ type explorer struct {
 	usesScore  bool            // an expression reads score, elapsed or answer_time
 	seen       map[string]bool
 	bound      int
+	effects    map[*engine.Option]string
 
 	flow      *Flow
 	trans     map[[2]string]bool
@@ -70,9 +71,14 @@ func expressions(s *engine.Scenario) []string {
 
 func newExplorer(p *player, bound int) *explorer {
 	x := &explorer{p: p, referenced: map[string]bool{}, seen: map[string]bool{}, bound: bound,
-		flow: &Flow{Bound: bound}, trans: map[[2]string]bool{}, repeats: map[string]bool{},
+		flow: &Flow{Bound: bound}, effects: map[*engine.Option]string{}, trans: map[[2]string]bool{}, repeats: map[string]bool{},
 		reachable: map[string]bool{}, after: map[string]map[string]bool{}, ends: map[string]bool{},
 		fired: map[string]bool{}, visited: map[string]bool{}}
+	for _, q := range p.s.Questions() {
+		for _, o := range q.Options {
+			x.effects[o] = effectsOf(o)
+		}
+	}
 	for _, e := range expressions(p.s) {
 		for _, m := range quoted.FindAllStringSubmatch(e, -1) {
 			x.referenced[m[1]+m[2]] = true
@@ -103,7 +109,7 @@ func (x *explorer) alts(w *engine.World, q *engine.Question) []engine.Answer {
 	switch q.Type {
 	case engine.Choice:
 		for _, o := range opts {
-			add(effectsOf(o), engine.Answer{Option: o.ID.Value})
+			add(x.effects[o], engine.Answer{Option: o.ID.Value})
 		}
 	case engine.Rank:
 		for _, o := range opts {
@@ -113,7 +119,7 @@ func (x *explorer) alts(w *engine.World, q *engine.Question) []engine.Answer {
 					order = append(order, p.ID.Value)
 				}
 			}
-			add(effectsOf(o), engine.Answer{Options: order})
+			add(x.effects[o], engine.Answer{Options: order})
 		}
 	case engine.Multi:
 		n := len(opts)
@@ -126,7 +132,7 @@ func (x *explorer) alts(w *engine.World, q *engine.Question) []engine.Answer {
 			for i := 0; i < n; i++ {
 				if mask&(1<<i) != 0 {
 					a.Options = append(a.Options, opts[i].ID.Value)
-					if e := effectsOf(opts[i]); e != "" {
+					if e := x.effects[opts[i]]; e != "" {
 						sig = append(sig, e)
 					}
 				}
