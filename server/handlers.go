@@ -137,7 +137,8 @@ func (s *Server) handleScenario(w http.ResponseWriter, r *http.Request) {
 		id := InjectDetail{ID: in.ID.Value, Clock: in.Clock, Title: T(in.Title), Text: T(in.Text),
 			Questions: []QuestionView{}, Next: []BranchView{}}
 		for _, q := range in.Questions {
-			id.Questions = append(id.Questions, QuestionViewOf(q))
+			// A preview has no session: it shows the order of the scenario's id as seed.
+			id.Questions = append(id.Questions, QuestionViewOf(q, engine.ShownOrder(q, sc.ID.Value)))
 		}
 		for _, b := range in.Next {
 			id.Next = append(id.Next, BranchView{When: b.When.Text, Goto: b.Goto.Value})

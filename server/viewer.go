@@ -178,7 +178,7 @@ func SourceOf(lib *engine.Library, sc *engine.Scenario) SourceDetail {
 		si := SourceInject{ID: in.ID.Value, Clock: in.Clock, Title: T(in.Title), Text: T(in.Text),
 			Effects: sources(in.EffectSrc), Questions: []SourceQuestion{}, Next: []BranchView{}}
 		for _, q := range in.Questions {
-			sq := SourceQuestion{QuestionView: QuestionViewOf(q), Feedback: TP(q.Feedback)}
+			sq := SourceQuestion{QuestionView: QuestionViewOf(q, q.Options), Feedback: TP(q.Feedback)}
 			for _, o := range q.Options {
 				sq.Options = append(sq.Options, SourceOption{ID: o.ID.Value, Text: T(o.Text), Feedback: TP(o.Feedback),
 					Effects: sources(o.EffectSrc), Supports: refs(o.Supports), Conflicts: refs(o.Conflicts),

@@ -138,7 +138,7 @@ func reportOf(st *state, now time.Time) *server.Report {
 			if lens == w.Lens() {
 				continue
 			}
-			alt := engine.NewWorld(scn, engine.Config{Lens: lens, Solo: st.solo()})
+			alt := engine.NewWorld(scn, engine.Config{Lens: lens, Solo: st.solo(), Seed: st.row.ID})
 			for _, ev := range wd.events {
 				alt.Apply(ev)
 			}
