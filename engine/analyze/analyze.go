@@ -38,7 +38,7 @@ func Analyze(s *engine.Scenario, corpus *engine.Corpus, opt Options) *Report {
 	if b := s.Brief; b != nil {
 		r.Brief = &Brief{Goals: texts(b.Goals), Sources: texts(b.Sources), Disagreements: texts(b.Disagreements)}
 	}
-	p := newPlayer(s, lens)
+	p := &player{s: s, lens: lens, seed: ShownSeed}
 	best := ""
 	for _, e := range s.Endings {
 		if e.Best {
@@ -52,7 +52,7 @@ func Analyze(s *engine.Scenario, corpus *engine.Corpus, opt Options) *Report {
 		}
 	}
 
-	r.Cues, r.Questions = cues(s, lens, p.shownStatic)
+	r.Cues, r.Questions = cues(s, lens)
 	if r.Questions == nil {
 		r.Questions = []QuestionCue{}
 	}
@@ -83,6 +83,20 @@ func Analyze(s *engine.Scenario, corpus *engine.Corpus, opt Options) *Report {
 	return r
 }
 
+// ShownSeed is the session seed under which the analysis reports the order options are shown
+// in (key_shown_position) and plays the policy path and the swaps.
+const ShownSeed = "analyze"
+
+func howLabel(how string) Text {
+	switch how {
+	case engine.DecidedByLens:
+		return Text{"de lens zelf", "the lens itself"}
+	case engine.DecidedByDefaultLens:
+		return Text{"de standaardlens (deze lens zwijgt of twijfelt)", "the default lens (this lens is silent or ties)"}
+	}
+	return Text{"vaste regel: geen lens onderscheidt de antwoorden", "fixed rule: no lens tells the answers apart"}
+}
+
 func texts(ts []engine.Text) []Text {
 	out := []Text{}
 	for _, t := range ts {
@@ -90,18 +104,6 @@ func texts(ts []engine.Text) []Text {
 	}
 	return out
 }
-
-func newPlayer(s *engine.Scenario, lens string) *player {
-	p := &player{s: s, lens: lens}
-	p.shown = func(w *engine.World, q *engine.Question) []*engine.Option { return q.Shown() }
-	p.policy = func(w *engine.World, q *engine.Question) (engine.Answer, bool) {
-		return engine.BestAnswer(q, w.Lens(), w.Offered), true
-	}
-	return p
-}
-
-// shownStatic is the order a question's options are shown in outside any session.
-func (p *player) shownStatic(q *engine.Question) []*engine.Option { return q.Shown() }
 
 // lenses reports, per lens of the corpus, what it addresses and where its policy path ends.
 func lenses(s *engine.Scenario, corpus *engine.Corpus, def string, reach func(*engine.World)) []LensReport {
@@ -116,14 +118,24 @@ func lenses(s *engine.Scenario, corpus *engine.Corpus, def string, reach func(*e
 			}
 			lr.Addressed++
 			if q.Type == engine.Choice || q.Type == engine.Multi || q.Type == engine.Rank {
-				if key(q, engine.BestAnswer(q, id, nil)) != key(q, engine.BestAnswer(q, def, nil)) {
+				if key(q, engine.PolicyAnswer(q, id, s.Lens.Value, nil).Answer) != key(q, engine.PolicyAnswer(q, def, s.Lens.Value, nil).Answer) {
 					lr.Differs = append(lr.Differs, qref(q))
 				}
 			}
 		}
-		w, err := engine.PolicyPath(s, id)
+		w, steps, err := engine.PolicyPathSteps(s, id)
 		reach(w)
 		lr.Path = runOf(w, err)
+		for _, st := range steps {
+			q := s.Question(st.Question)
+			lr.Steps = append(lr.Steps, Step{Question: qref(q), How: st.DecidedBy, Label: howLabel(st.DecidedBy)})
+			switch st.DecidedBy {
+			case engine.DecidedByDefaultLens:
+				lr.DefaultLensSteps++
+			case engine.DecidedByAmbiguous:
+				lr.AmbiguousSteps++
+			}
+		}
 		out = append(out, lr)
 	}
 	return out

@@ -59,9 +59,10 @@ func share(n, of int) *float64 {
 }
 
 // keyOf returns the options the lens's policy answer picks (choice: one, multi: the set,
-// rank: the first) and whether other options score the same as the choice key.
-func keyOf(q *engine.Question, lens string) ([]*engine.Option, bool) {
-	a := engine.BestAnswer(q, lens, nil)
+// rank: the first) and whether the lens could not tell the choice key from another option.
+func keyOf(q *engine.Question, lens, fallback string) ([]*engine.Option, bool) {
+	st := engine.PolicyAnswer(q, lens, fallback, nil)
+	a := st.Answer
 	var key []*engine.Option
 	switch q.Type {
 	case engine.Choice:
@@ -77,20 +78,11 @@ func keyOf(q *engine.Question, lens string) ([]*engine.Option, bool) {
 			key = append(key, q.Option(a.Options[0]))
 		}
 	}
-	tied := false
-	if q.Type == engine.Choice && len(key) == 1 {
-		best := engine.ScoreAnswer(q, a, lens, nil).Points
-		for _, o := range q.Options {
-			if o != key[0] && engine.ScoreAnswer(q, engine.Answer{Option: o.ID.Value}, lens, nil).Points == best {
-				tied = true
-			}
-		}
-	}
-	return key, tied
+	return key, q.Type == engine.Choice && len(st.Tied) > 1
 }
 
 // cues measures the form of every choice, multi and rank question under the lens.
-func cues(s *engine.Scenario, lens string, shown func(*engine.Question) []*engine.Option) (Cues, []QuestionCue) {
+func cues(s *engine.Scenario, lens string) (Cues, []QuestionCue) {
 	var c Cues
 	var out []QuestionCue
 	var keyCit, disCit, chance, selAll, selNone float64
@@ -104,7 +96,7 @@ func cues(s *engine.Scenario, lens string, shown func(*engine.Question) []*engin
 		if !qc.Addressed {
 			c.LensUnaddressedQuestions++
 		}
-		key, tied := keyOf(q, lens)
+		key, tied := keyOf(q, lens, s.Lens.Value)
 		qc.KeyTied = tied
 		if tied {
 			c.KeyTiedQuestions++
@@ -176,7 +168,7 @@ func cues(s *engine.Scenario, lens string, shown func(*engine.Question) []*engin
 				}
 				chance += float64(n) / float64(len(q.Options))
 				qc.KeyFilePosition = i + 1
-				qc.KeyShownPosition = slices.Index(shown(q), key[0]) + 1
+				qc.KeyShownPosition = slices.Index(engine.ShownOrder(q, ShownSeed), key[0]) + 1
 				c.KeyFilePositions = bump(c.KeyFilePositions, qc.KeyFilePosition)
 				c.KeyShownPositions = bump(c.KeyShownPositions, qc.KeyShownPosition)
 				if i == 0 {

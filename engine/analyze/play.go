@@ -1,6 +1,7 @@
 package analyze
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -13,14 +14,23 @@ type answerer func(w *engine.World, q *engine.Question) (engine.Answer, bool)
 
 // player plays the scenario through the engine: worlds, rules, branching, endings.
 type player struct {
-	s      *engine.Scenario
-	lens   string
-	shown  func(w *engine.World, q *engine.Question) []*engine.Option
-	policy answerer
+	s    *engine.Scenario
+	lens string
+	seed string // the option order of the playthroughs that do not set their own
 }
 
 func (p *player) play(a answerer) (*engine.World, error) {
-	return engine.Play(p.s, p.lens, a)
+	return p.playSeed(p.seed, a)
+}
+
+func (p *player) playSeed(seed string, a answerer) (*engine.World, error) {
+	return engine.PlayWith(p.s, engine.Config{Lens: p.lens, Seed: seed}, a)
+}
+
+// policy answers as the policy path does: the lens's best answer, the default lens where the
+// lens is silent or ties.
+func (p *player) policy(w *engine.World, q *engine.Question) (engine.Answer, bool) {
+	return engine.PolicyAnswer(q, w.Lens(), p.s.Lens.Value, w.Offered).Answer, true
 }
 
 func runOf(w *engine.World, err error) Run {
@@ -42,7 +52,7 @@ func endingRef(e *engine.Ending) *Ref {
 // offered returns the options of q available now, in the order the world shows them.
 func (p *player) offered(w *engine.World, q *engine.Question) []*engine.Option {
 	var out []*engine.Option
-	for _, o := range p.shown(w, q) {
+	for _, o := range w.Shown(q) {
 		if w.Offered(o) {
 			out = append(out, o)
 		}
@@ -191,6 +201,10 @@ func ofPolicy(pct, policy float64) *float64 {
 	return ptr(100 * pct / policy)
 }
 
+// StrategySeeds is how many option orders (session seeds "longest-1", "longest-2", ...) each
+// naive strategy is played under; its score is the mean.
+const StrategySeeds = 10
+
 // strategies plays each naive strategy once per seed of the shown order.
 func (p *player) strategies(policy Run, best string, hasMulti bool, reach func(*engine.World)) []Strategy {
 	var out []Strategy
@@ -214,11 +228,15 @@ func (p *player) strategies(policy Run, best string, hasMulti bool, reach func(*
 			a = p.selectAll()
 		}
 		var t tally
-		w, _ := p.play(a)
-		reach(w)
-		t.add(w.Ending())
-		st.Runs = 1
-		st.Percent = w.WorldTotal().Percent
+		sum := 0.0
+		for i := range StrategySeeds {
+			w, _ := p.playSeed(fmt.Sprintf("%s-%d", d.name, i+1), a)
+			reach(w)
+			t.add(w.Ending())
+			sum += w.WorldTotal().Percent
+		}
+		st.Runs = StrategySeeds
+		st.Percent = round(sum / StrategySeeds)
 		st.OfPolicy = ofPolicy(st.Percent, policy.Percent)
 		st.Endings = t.counts(best)
 		st.BestEnding = best != "" && t.endings[best] > 0
@@ -235,7 +253,7 @@ func (p *player) randomPlay(runs int, seed uint64, policy Run, best string, reac
 	lo, hi := math.Inf(1), math.Inf(-1)
 	for i := 0; i < runs; i++ {
 		rng := rand.New(rand.NewPCG(seed, uint64(i)))
-		w, _ := p.play(p.random(rng))
+		w, _ := p.playSeed(fmt.Sprintf("random-%d", i+1), p.random(rng))
 		reach(w)
 		t.add(w.Ending())
 		pc := w.WorldTotal().Percent

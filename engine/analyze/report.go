@@ -221,7 +221,10 @@ type LensReport struct {
 	Silent    []Ref  `json:"silent"`
 	Differs   []Ref  `json:"differs"`
 	Path      Run    `json:"path"`
-	Steps     []Step `json:"steps,omitempty"`
+	Steps     []Step `json:"steps"`
+	// Steps of the path the lens did not decide itself.
+	DefaultLensSteps int `json:"default_lens_steps"`
+	AmbiguousSteps   int `json:"ambiguous_steps"`
 }
 
 // Step is how one step of a lens's policy path was decided.
