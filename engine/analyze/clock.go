@@ -11,8 +11,7 @@ import (
 // 2"). parseClock turns one into the earliest and latest minute since day 1, 00:00 it can
 // mean: "T+" counts from a start somewhere on day 1, "Dag 3" without a time is all of day 3,
 // "Week 3" all of its days, "Maand 2" all of days 31 to 60. A clock goes backwards only when
-// the next one certainly lies before the previous: its latest minute before the other's
-// earliest.
+// the next one certainly lies before the previous (see clock.after).
 var (
 	clockT    = regexp.MustCompile(`^t\s*\+\s*(\d+)(?::(\d{1,2}))?\s*(u|h|m|min|uur)?$`)
 	clockDay  = regexp.MustCompile(`^(?:dag|day|d)\s*(\d+)(?:[,\s]+(\d{1,2})[:.](\d{2}))?$`)
@@ -22,7 +21,36 @@ var (
 
 const day = 24 * 60
 
+// clock is a parsed clock: a span of minutes since day 1, 00:00, or (rel) an exact number of
+// minutes since the unknown start of the crisis on day 1.
+type clock struct {
+	lo, hi int
+	rel    bool
+}
+
+// after reports whether b certainly lies before a. Two "T+" clocks compare exactly; a "T+"
+// clock against a day, week or month counts as any minute of the day it may fall on.
+func (a clock) after(b clock) bool {
+	if a.rel == b.rel {
+		return b.hi < a.lo
+	}
+	span := func(c clock) (int, int) {
+		if c.rel {
+			return c.lo, c.lo + day - 1
+		}
+		return c.lo, c.hi
+	}
+	alo, _ := span(a)
+	_, bhi := span(b)
+	return bhi < alo
+}
+
 func parseClock(s string) (lo, hi int, ok bool) {
+	c, ok := readClock(s)
+	return c.lo, c.hi, ok
+}
+
+func readClock(s string) (clock, bool) {
 	c := strings.ToLower(strings.TrimSpace(s))
 	atoi := func(x string) int { n, _ := strconv.Atoi(x); return n }
 	if m := clockT.FindStringSubmatch(c); m != nil {
@@ -36,32 +64,32 @@ func parseClock(s string) (lo, hi int, ok bool) {
 			mins = atoi(m[1]) * 60
 		}
 		if m[2] != "" && atoi(m[2]) > 59 {
-			return 0, 0, false
+			return clock{}, false
 		}
-		return mins, mins + day - 1, true
+		return clock{mins, mins, true}, true
 	}
 	if m := clockDay.FindStringSubmatch(c); m != nil {
 		d := atoi(m[1])
 		if d < 1 {
-			return 0, 0, false
+			return clock{}, false
 		}
 		if m[2] == "" {
-			return (d - 1) * day, d*day - 1, true
+			return clock{(d - 1) * day, d*day - 1, false}, true
 		}
 		h, mi := atoi(m[2]), atoi(m[3])
 		if h > 24 || mi > 59 {
-			return 0, 0, false
+			return clock{}, false
 		}
 		t := (d-1)*day + h*60 + mi
-		return t, t, true
+		return clock{t, t, false}, true
 	}
 	if m := clockWeek.FindStringSubmatch(c); m != nil && atoi(m[1]) >= 1 {
 		w := atoi(m[1])
-		return (w - 1) * 7 * day, w*7*day - 1, true
+		return clock{(w - 1) * 7 * day, w*7*day - 1, false}, true
 	}
 	if m := clockMon.FindStringSubmatch(c); m != nil && atoi(m[1]) >= 1 {
 		n := atoi(m[1])
-		return (n - 1) * 30 * day, n*30*day - 1, true
+		return clock{(n - 1) * 30 * day, n*30*day - 1, false}, true
 	}
-	return 0, 0, false
+	return clock{}, false
 }

@@ -310,16 +310,15 @@ func (x *explorer) finish(s *engine.Scenario, also map[string]bool) *Flow {
 	if f.Errors == nil {
 		f.Errors = []string{}
 	}
-	type span struct{ lo, hi int }
-	clocks := map[string]span{}
+	clocks := map[string]clock{}
 	for _, in := range s.Injects {
 		if in.Clock == "" {
 			continue
 		}
 		c := Clock{Inject: injectRef(in), Clock: in.Clock}
-		if lo, hi, ok := parseClock(in.Clock); ok {
-			c.Parsed, c.Minutes = true, []int{lo, hi}
-			clocks[in.ID.Value] = span{lo, hi}
+		if k, ok := readClock(in.Clock); ok {
+			c.Parsed, c.Minutes, c.SinceStart = true, []int{k.lo, k.hi}, k.rel
+			clocks[in.ID.Value] = k
 		}
 		f.Clocks = append(f.Clocks, c)
 	}
@@ -343,7 +342,7 @@ func (x *explorer) finish(s *engine.Scenario, also map[string]bool) *Flow {
 	for _, t := range ts {
 		a, oka := clocks[t[0]]
 		b, okb := clocks[t[1]]
-		if oka && okb && b.hi < a.lo {
+		if oka && okb && a.after(b) {
 			from, to := s.Inject(t[0]), s.Inject(t[1])
 			f.Backwards = append(f.Backwards, Transition{From: injectRef(from), FromClock: from.Clock, To: injectRef(to), ToClock: to.Clock})
 		}

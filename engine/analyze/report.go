@@ -257,7 +257,9 @@ type Clock struct {
 	Inject  Ref    `json:"inject"`
 	Clock   string `json:"clock"`
 	Parsed  bool   `json:"parsed"`
-	Minutes []int  `json:"minutes,omitempty"` // earliest and latest minute since day 1, 00:00
+	Minutes []int  `json:"minutes,omitempty"` // earliest and latest minute (see SinceStart)
+	// SinceStart: Minutes count from the start of the crisis ("T+"), not from day 1, 00:00.
+	SinceStart bool `json:"since_start,omitempty"`
 }
 
 // Transition is one inject following another on a reachable path.

@@ -21,7 +21,13 @@ func (p *player) policyRun() (*engine.World, error, []asked) {
 	w, err := p.play(func(w *engine.World, q *engine.Question) (engine.Answer, bool) {
 		a, ok := p.policy(w, q)
 		if ok {
-			rec = append(rec, asked{q: q, answer: a, offered: p.offered(w, q)})
+			var offered []*engine.Option // in file order: the swaps are listed as the file lists them
+			for _, o := range q.Options {
+				if w.Offered(o) {
+					offered = append(offered, o)
+				}
+			}
+			rec = append(rec, asked{q: q, answer: a, offered: offered})
 		}
 		return a, ok
 	})
