@@ -27,7 +27,8 @@ func loadHonest(t *testing.T, fsys fs.FS) *engine.Scenario {
 
 func honest(t *testing.T) *engine.Scenario { return loadHonest(t, os.DirFS("testdata/honest")) }
 
-// reversedHonest is the same scenario with the options of every question listed in reverse.
+// reversedHonest is the same scenario with the options (and accepted values) of every
+// question listed in reverse.
 func reversedHonest(t *testing.T) *engine.Scenario {
 	t.Helper()
 	m := fstest.MapFS{}
@@ -44,7 +45,7 @@ func reversedHonest(t *testing.T) *engine.Scenario {
 	}
 	var out, group []string
 	for _, line := range strings.Split(string(m["eerlijk.yaml"].Data), "\n") {
-		if strings.HasPrefix(strings.TrimSpace(line), "- {id:") {
+		if strings.HasPrefix(strings.TrimSpace(line), "- {") {
 			group = append(group, line)
 			continue
 		}
@@ -56,6 +57,9 @@ func reversedHonest(t *testing.T) *engine.Scenario {
 	s := loadHonest(t, m)
 	if q := s.Question("keuze"); q.Options[0].ID.Value != "geen" {
 		t.Fatalf("the options were not reversed: %s first", q.Options[0].ID.Value)
+	}
+	if q := s.Question("getal"); q.Accept[0].Value != 4 {
+		t.Fatalf("the accepted values were not reversed: %v first", q.Accept[0].Value)
 	}
 	return s
 }
@@ -148,6 +152,9 @@ func TestHonestScores(t *testing.T) {
 		{"rank: policy order", "rang", opts("r1", "r2", "r3", "r4"), "alfa", 10, true},
 		{"rank: ties in either order", "rang", opts("r1", "r2", "r4", "r3"), "alfa", 10, true},
 		{"rank: reversed", "rang", opts("r4", "r3", "r2", "r1"), "alfa", 0, true},
+		{"number: the lens's value", "getal", engine.Answer{Number: num(2)}, "alfa", 10, true},
+		{"number: another lens's value", "getal", engine.Answer{Number: num(3)}, "alfa", 0, true},
+		{"number: silent lens", "getal", engine.Answer{Number: num(2)}, "gamma", 0, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -221,6 +228,7 @@ func TestPolicyPathDecidedBy(t *testing.T) {
 			"stil":   {"", engine.DecidedByAmbiguous, "p,q,r"},
 			"schaal": {"midden", engine.DecidedByLens, ""},
 			"rang":   {"r1,r2,r4,r3", engine.DecidedByAmbiguous, "r4,r3"},
+			"getal":  {"2", engine.DecidedByLens, ""},
 		}},
 		{"beta", "mislukt", map[string]step{
 			"keuze":  {"c", engine.DecidedByDefaultLens, "b,c"},
@@ -229,10 +237,12 @@ func TestPolicyPathDecidedBy(t *testing.T) {
 			"stil":   {"q", engine.DecidedByLens, ""},
 			"schaal": {"midden", engine.DecidedByDefaultLens, "hoog,laag,maximaal,midden"},
 			"rang":   {"r3,r1,r2,r4", engine.DecidedByDefaultLens, "r1,r2,r4"},
+			"getal":  {"3", engine.DecidedByAmbiguous, "3,4"},
 		}},
 		{"gamma", "geslaagd", map[string]step{
 			"keuze": {"a", engine.DecidedByDefaultLens, "a,b,c,geen"},
 			"stil":  {"", engine.DecidedByAmbiguous, "p,q,r"},
+			"getal": {"2", engine.DecidedByDefaultLens, "2,3,4"},
 		}},
 	}
 	for _, tt := range tests {
@@ -253,6 +263,9 @@ func TestPolicyPathDecidedBy(t *testing.T) {
 				ans := st.Answer.Option
 				if st.Answer.Options != nil {
 					ans = strings.Join(st.Answer.Options, ",")
+				}
+				if st.Answer.Number != nil {
+					ans = fmt.Sprint(*st.Answer.Number)
 				}
 				if want.answer != "" && !strings.HasPrefix(ans, want.answer) || st.DecidedBy != want.by || strings.Join(st.Tied, ",") != want.tied {
 					t.Errorf("%s: %s decided by %s (tied %v); want %s by %s (tied %s)", q, ans, st.DecidedBy, st.Tied, want.answer, want.by, want.tied)
@@ -284,6 +297,9 @@ func TestListingOrderChangesNothing(t *testing.T) {
 			answers = append(answers, engine.Answer{Option: o.ID.Value}, engine.Answer{Options: []string{o.ID.Value}})
 		}
 		answers = append(answers, engine.Answer{Options: optionIDs(q.Options)}, engine.Answer{Options: optionIDs(rq.Options)})
+		for _, acc := range q.Accept {
+			answers = append(answers, engine.Answer{Number: num(acc.Value)})
+		}
 		for _, lens := range []string{"alfa", "beta", "gamma"} {
 			for _, a := range answers {
 				x, y := engine.ScoreAnswer(q, a, lens, nil), engine.ScoreAnswer(rq, a, lens, nil)
