@@ -6,10 +6,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/paraat-nl/paraat/engine/analyze"
 )
+
+//go:generate go run . analyze --markdown -o ../../docs/CONTENT.md
 
 func runAnalyze(ctx context.Context, args []string, env func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fl := flag.NewFlagSet("analyze", flag.ContinueOnError)
@@ -18,8 +21,10 @@ func runAnalyze(ctx context.Context, args []string, env func(string) string, std
 	lens := fl.String("lens", "", "analyse under this lens instead of each file's default")
 	runs := fl.Int("runs", analyze.DefaultRandomRuns, "uniformly random playthroughs per file")
 	seed := fl.Uint64("seed", analyze.DefaultSeed, "seed of the random playthroughs")
+	markdown := fl.Bool("markdown", false, "print the library overview of docs/CONTENT.md: briefs and summaries")
+	outFile := fl.String("o", "", "write to this file instead of standard output")
 	fl.Usage = func() {
-		fmt.Fprintln(stderr, "usage: paraat analyze [--json] [--lens L] [PATH...]")
+		fmt.Fprintln(stderr, "usage: paraat analyze [--json | --markdown] [--lens L] [-o FILE] [PATH...]")
 		fl.PrintDefaults()
 	}
 	if err := fl.Parse(interleaved(fl, args)); err != nil {
@@ -35,14 +40,26 @@ func runAnalyze(ctx context.Context, args []string, env func(string) string, std
 		return 2
 	}
 	reports := analyzeAll(lib, analyze.Options{Lens: *lens, RandomRuns: *runs, Seed: *seed})
-	if *asJSON {
+	if *outFile != "" {
+		f, err := os.Create(*outFile)
+		if err != nil {
+			fmt.Fprintf(stderr, "paraat analyze: %v\n", err)
+			return 1
+		}
+		defer f.Close()
+		stdout = f
+	}
+	switch {
+	case *markdown:
+		fmt.Fprint(stdout, analyze.FormatMarkdown(reports))
+	case *asJSON:
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(analyze.Result{Version: analyze.SchemaVersion, Files: reports}); err != nil {
 			fmt.Fprintf(stderr, "paraat analyze: %v\n", err)
 			return 1
 		}
-	} else {
+	default:
 		for i, r := range reports {
 			if i > 0 {
 				fmt.Fprintln(stdout)

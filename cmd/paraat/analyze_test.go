@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"os"
 	"strings"
 	"testing"
 )
@@ -69,5 +70,21 @@ func TestCheckGates(t *testing.T) {
 	}
 	if code, _, errs := paraat(t, "", "check", "--gates=maybe"); code != 2 || !strings.Contains(errs, "error, warn or off") {
 		t.Fatalf("bad --gates: exit %d %s", code, errs)
+	}
+}
+
+// TestContentDoc fails when docs/CONTENT.md no longer matches the built-in library: run
+// go generate ./cmd/paraat after changing a scenario, a quiz or the scoring.
+func TestContentDoc(t *testing.T) {
+	code, out, errs := paraat(t, "", "analyze", "--markdown")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	want, err := os.ReadFile("../../docs/CONTENT.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out != string(want) {
+		t.Error("docs/CONTENT.md is stale: run go generate ./cmd/paraat")
 	}
 }
