@@ -9,14 +9,14 @@ type Options struct {
 	Lens       string // the lens to analyse under; empty: the file's default lens
 	RandomRuns int    // uniformly random playthroughs; default 1000
 	Seed       uint64 // seed of the random playthroughs; default 1
-	Bound      int    // replays when enumerating a scenario's playthroughs; default 4000
+	Bound      int    // replays when enumerating a scenario's playthroughs; default 2000
 }
 
 // Defaults of Options.
 const (
 	DefaultRandomRuns = 1000
 	DefaultSeed       = 1
-	DefaultBound      = 4000
+	DefaultBound      = 2000
 )
 
 // Analyze measures one loaded scenario or quiz against the corpus it was loaded with.
