@@ -60,6 +60,9 @@ func TestCheckGates(t *testing.T) {
 		!strings.Contains(out, "quiz.yaml:68:11: warning: gate random-play is relaxed (it passes anyway): Three options") {
 		t.Fatalf("exit %d:\n%s", code, out)
 	}
+	if !strings.Contains(out, "gamed.yaml:17:9: warning: inject begin can be shown twice on one playthrough") {
+		t.Errorf("no warning about the repeated inject:\n%s", out)
+	}
 	code, out, _ = paraat(t, "", "check", "--gates=warn", analyzeLib)
 	if code != 1 || !strings.Contains(out, "gamed.yaml:5:5: warning: gate clocks:") || !strings.Contains(out, "1 errors") {
 		t.Fatalf("--gates=warn keeps only the unknown gate as an error; exit %d:\n%s", code, out)

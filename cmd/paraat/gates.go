@@ -34,8 +34,8 @@ func analyzeAll(lib *engine.Library, opt analyze.Options) []*analyze.Report {
 
 // gateDiagnostics turns the gate results of the reports into diagnostics: failed gates as
 // errors (or warnings with --gates=warn), relaxed gates as warnings that quote the reason,
-// and problems in the file (an unknown gate in relax: is an error, an unreadable clock a
-// warning).
+// injects a playthrough can show twice as warnings, and problems in the file (an unknown gate
+// in relax: is an error, an unreadable clock a warning).
 func gateDiagnostics(lib *engine.Library, reports []*analyze.Report, sev engine.Severity, diags *engine.Diagnostics) {
 	for i, r := range reports {
 		s := lib.Scenarios[i]
@@ -53,6 +53,14 @@ func gateDiagnostics(lib *engine.Library, reports []*analyze.Report, sev engine.
 				}
 				diags.List = append(diags.List, engine.Diagnostic{Severity: engine.Warning, File: s.File, Pos: relaxPos(s, g.ID),
 					Message: fmt.Sprintf("gate %s is relaxed (it %s): %s", g.ID, status, g.Reason.EN)})
+			}
+		}
+		if r.Flow != nil {
+			for _, rep := range r.Flow.Repeats {
+				if in := s.Inject(rep.ID); in != nil {
+					diags.List = append(diags.List, engine.Diagnostic{Severity: engine.Warning, File: s.File, Pos: in.ID.Pos,
+						Message: fmt.Sprintf("inject %s can be shown twice on one playthrough", rep.ID)})
+				}
 			}
 		}
 		for _, p := range r.Problems {
