@@ -387,6 +387,9 @@ func (v *validator) question(q *Question) {
 	default:
 		v.errorf(q.Assess.Pos, "%s: assess must be judgement or fact, not %q", what, q.Assess.Value)
 	}
+	if q.Fixed && (q.Type == Number || q.Type == Free) {
+		v.warnf(q.ID.Pos, "%s: fixed keeps the order of options, and a %s question has none", what, q.Type)
+	}
 	q.opts = map[string]*Option{}
 	switch q.Type {
 	case Choice, Multi, Rank:
