@@ -46,9 +46,19 @@ func Analyze(s *engine.Scenario, corpus *engine.Corpus, opt Options) *Report {
 		}
 	}
 	reached := map[string]bool{}
+	var x *explorer
+	if s.Kind == engine.KindScenario {
+		x = newExplorer(p, opt.Bound)
+	}
 	reach := func(w *engine.World) {
-		if w != nil && w.Ending() != nil {
+		if w == nil {
+			return
+		}
+		if w.Ending() != nil {
 			reached[w.Ending().ID.Value] = true
+		}
+		if x != nil {
+			x.record(w, w.Done() && w.Err() == nil, false)
 		}
 	}
 
@@ -64,7 +74,6 @@ func Analyze(s *engine.Scenario, corpus *engine.Corpus, opt Options) *Report {
 	r.Lenses = lenses(s, corpus, lens, reach)
 	if s.Kind == engine.KindScenario {
 		r.Sensitivity = p.sensitivity(pw, rec, reach)
-		x := newExplorer(p, opt.Bound)
 		x.explore()
 		r.Flow = x.finish(s, reached)
 		for id := range x.reachable {

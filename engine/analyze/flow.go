@@ -227,8 +227,10 @@ func appendOnce(ss []string, s string) []string {
 	return append(ss, s)
 }
 
-// record notes what a (possibly partial) playthrough shows about the flow.
-func (x *explorer) record(w *engine.World, complete bool) {
+// record notes what a (possibly partial) playthrough shows about the flow. Playthroughs of
+// the rest of the analysis (random, strategies, swaps, lenses) are recorded too (counted
+// false): they reach corners a bounded enumeration may not.
+func (x *explorer) record(w *engine.World, complete, counted bool) {
 	path := w.Path()
 	seen := map[string]bool{}
 	for i, st := range path {
@@ -264,7 +266,9 @@ func (x *explorer) record(w *engine.World, complete bool) {
 		}
 	}
 	if complete {
-		x.flow.Complete++
+		if counted {
+			x.flow.Complete++
+		}
 		if e := w.Ending(); e != nil {
 			x.reachable[e.ID.Value] = true
 		} else {
@@ -283,7 +287,7 @@ func (x *explorer) explore() {
 		}
 		x.flow.Runs++
 		choices, counts, w, complete := x.replay(prefix)
-		x.record(w, complete)
+		x.record(w, complete, true)
 		k := len(choices) - 1
 		for k >= 0 && choices[k]+1 >= counts[k] {
 			k--
