@@ -62,6 +62,18 @@ type Brief struct {
 	Goals         []Text `yaml:"goals"`
 	Sources       []Text `yaml:"sources"`
 	Disagreements []Text `yaml:"disagreements"`
+	Pos           Pos    `yaml:"-"`
+}
+
+// UnmarshalYAML decodes the brief and remembers where it is; the structure was checked before
+// decoding.
+func (b *Brief) UnmarshalYAML(n *yaml.Node) error {
+	type plain Brief
+	if err := n.Decode((*plain)(b)); err != nil {
+		return err
+	}
+	b.Pos = posOf(n)
+	return nil
 }
 
 // Relax lifts one assessment gate for this file, with the written reason a trainer reads.

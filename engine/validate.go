@@ -177,7 +177,7 @@ func (v *validator) brief() {
 		}
 	}
 	if len(b.Goals) == 0 {
-		v.errorf(Pos{1, 1}, "brief: goals are required (what the scenario trains)")
+		v.errorf(b.Pos, "brief: goals are required (what the scenario trains)")
 	}
 }
 
