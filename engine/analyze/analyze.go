@@ -66,7 +66,7 @@ func Analyze(s *engine.Scenario, corpus *engine.Corpus, opt Options) *Report {
 	if r.Questions == nil {
 		r.Questions = []QuestionCue{}
 	}
-	pw, err, rec := p.policyRun()
+	pw, rec, err := p.policyRun()
 	reach(pw)
 	r.Policy = runOf(pw, err)
 	r.Strategies = p.strategies(r.Policy, best, r.Cues.MultiQuestions > 0, reach)

@@ -16,7 +16,7 @@ type asked struct {
 }
 
 // policyRun plays the policy path and records each decision with the options on offer.
-func (p *player) policyRun() (*engine.World, error, []asked) {
+func (p *player) policyRun() (*engine.World, []asked, error) {
 	var rec []asked
 	w, err := p.play(func(w *engine.World, q *engine.Question) (engine.Answer, bool) {
 		a, ok := p.policy(w, q)
@@ -31,7 +31,7 @@ func (p *player) policyRun() (*engine.World, error, []asked) {
 		}
 		return a, ok
 	})
-	return w, err, rec
+	return w, rec, err
 }
 
 // alternatives are the answers a decision can be swapped for: every other option (choice),

@@ -104,6 +104,20 @@ func FormatText(r *Report) string {
 				}
 			}
 			w("  %-60s %d/%d swaps change the ending\n", clip(d.Question.Text.EN, 60), changed, len(d.Swaps))
+			for _, sw := range d.Swaps {
+				if !sw.Worst {
+					continue
+				}
+				var names []string
+				for _, a := range sw.Answer {
+					names = append(names, a.Text.EN)
+				}
+				what := "none selected"
+				if len(names) > 0 {
+					what = clip(strings.Join(names, " + "), 50)
+				}
+				w("    worst: %-50s -> %s%s\n", what, ending(sw.Ending), moves(sw.Moves))
+			}
 		}
 		if len(s.ChangeNothing) > 0 {
 			w("  decisions that change nothing (ending, path or state):\n")
@@ -127,6 +141,10 @@ func FormatText(r *Report) string {
 		}
 		w("  %-24s addresses %d, silent on %d, best answer differs on %d; policy path %.0f%%, ends: %s%s\n",
 			l.Lens, l.Addressed, len(l.Silent), len(l.Differs), l.Path.Percent, ending(l.Path.Ending), mark)
+		if l.DefaultLensSteps+l.AmbiguousSteps > 0 {
+			w("  %-24s of its %d steps, %d were decided by the default lens and %d by the fixed last-resort rule\n",
+				"", len(l.Steps), l.DefaultLensSteps, l.AmbiguousSteps)
+		}
 	}
 
 	if f := r.Flow; f != nil {
@@ -139,7 +157,7 @@ func FormatText(r *Report) string {
 		for _, e := range f.Reachable {
 			reach = append(reach, e.Text.EN)
 		}
-		w("  reachable endings: %d of %d: %s\n", len(r.Summary.reachable(r)), len(r.Endings), strings.Join(reach, "; "))
+		w("  reachable endings: %d of %d: %s\n", len(f.Reachable), len(r.Endings), strings.Join(reach, "; "))
 		for _, t := range f.Backwards {
 			w("  clock runs back: %s (%s) -> %s (%s)\n", t.FromClock, t.From.Text.EN, t.ToClock, t.To.Text.EN)
 		}
@@ -170,14 +188,16 @@ func FormatText(r *Report) string {
 	return b.String()
 }
 
-func (s Summary) reachable(r *Report) []string {
-	var out []string
-	for _, e := range r.Endings {
-		if e.Reachable {
-			out = append(out, e.ID)
-		}
+// moves renders the state variables a swap moved, as "; name +2, other -10".
+func moves(ms []Move) string {
+	if len(ms) == 0 {
+		return ""
 	}
-	return out
+	var parts []string
+	for _, m := range ms {
+		parts = append(parts, fmt.Sprintf("%s %+g", m.Label.EN, m.Delta))
+	}
+	return "; " + strings.Join(parts, ", ")
 }
 
 func num2(f *float64) string {
