@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/paraat-nl/paraat/engine"
@@ -327,5 +328,22 @@ func TestDeterministic(t *testing.T) {
 	c, _ := json.Marshal(report(t, "gamed", analyze.Options{Seed: 2}))
 	if string(a) == string(c) {
 		t.Error("another seed should give other random runs")
+	}
+}
+
+// TestMarkdown: the library overview lists each file with its brief, its numbers and the
+// gates it fails, with their findings.
+func TestMarkdown(t *testing.T) {
+	md := analyze.FormatMarkdown([]*analyze.Report{report(t, "sound", analyze.Options{}), report(t, "gamed", analyze.Options{})})
+	for _, want := range []string{
+		"| [sound](#sound) | 25% |",
+		"- Practise four decisions.  \n  _Oefenen met vier beslissingen._",
+		"## Guessable — Te raden",
+		"**Brief:** none yet",
+		"- **clocks** (fails) The clock never runs backwards on any path\n  - the clock runs back from T+2:00 (‘Start’) to T+1:00 (‘Later’)",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("markdown lacks %q:\n%s", want, md)
+		}
 	}
 }
