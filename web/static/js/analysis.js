@@ -58,6 +58,7 @@ export function analysisView(a) {
     h('h3', t('an.cues')),
     h('p', t('an.cuesText', pct(a.cues.key_longest_share), pct(a.cues.key_longest_chance), pct(a.cues.key_first_in_file_share),
       a.cues.keys_with_absolute, a.cues.keys, a.cues.distractors_with_absolute, a.cues.distractors)),
+    a.questions.some(q => q.key_longest) ? h('p', {class: 'muted'}, t('an.flagNote')) : null,
     table('an-cues', [t('an.question'), t('an.key'), t('an.lengthRank'), t('an.position'), t('an.absolute'), t('an.selectAll')],
       a.questions.map(q => h('tr', {class: q.key_longest ? 'an-flag' : ''},
         h('th', {scope: 'row'}, tx(q.prompt)),
