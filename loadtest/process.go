@@ -23,17 +23,19 @@ type Process struct {
 	URL, User, Password string
 
 	exe, db, addr string
+	args          []string // more flags for serve
 	log           *os.File
 	cmd           *exec.Cmd
 	exited        chan struct{}
 }
 
 // StartProcess creates the database and account in dir with `exe user add` and starts
-// `exe serve` on a free loopback port. exe is a paraat binary (the running one, usually).
-func StartProcess(ctx context.Context, exe, dir string) (*Process, error) {
+// `exe serve` on a free loopback port, with args as more flags. exe is a paraat binary (the
+// running one, usually).
+func StartProcess(ctx context.Context, exe, dir string, args ...string) (*Process, error) {
 	b := make([]byte, 12)
 	rand.Read(b)
-	p := &Process{exe: exe, db: filepath.Join(dir, "load.db"), User: "load", Password: hex.EncodeToString(b)}
+	p := &Process{exe: exe, db: filepath.Join(dir, "load.db"), User: "load", Password: hex.EncodeToString(b), args: args}
 	add := exec.CommandContext(ctx, exe, "user", "add", "--admin", "--db", p.db, p.User)
 	add.Stdin = bytes.NewBufferString(p.Password + "\n")
 	if out, err := add.CombinedOutput(); err != nil {
@@ -57,7 +59,7 @@ func StartProcess(ctx context.Context, exe, dir string) (*Process, error) {
 }
 
 func (p *Process) start(ctx context.Context) error {
-	cmd := exec.Command(p.exe, "serve", "--addr", p.addr, "--db", p.db)
+	cmd := exec.Command(p.exe, append([]string{"serve", "--addr", p.addr, "--db", p.db}, p.args...)...)
 	cmd.Stdout, cmd.Stderr = p.log, p.log
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("starting paraat serve: %w", err)

@@ -30,6 +30,7 @@ type Report struct {
 	// Crashed: the server was killed with SIGKILL during a burst and started again.
 	Crashed       bool           `json:"crashed"`
 	ExactlyOnce   ExactlyOnce    `json:"exactly_once"`
+	Faults        FaultReport    `json:"faults"`
 	Errors        int64          `json:"errors"`
 	ErrorMessages map[string]int `json:"error_messages,omitempty"`
 
@@ -107,7 +108,19 @@ type ExactlyOnce struct {
 	Missing, Doubled int
 	WrongOwner       int
 	Unacked          int // in the report but never acked to the client (allowed)
-	OK               bool
+	// Compared sessions whose live state was compared with the replay of their log, and in
+	// how many places the two differed.
+	Compared, LiveDiffers int
+	OK                    bool
+}
+
+// FaultReport is what a run with store faults (Config.StoreFaults) met and did.
+type FaultReport struct {
+	Rate            float64
+	AppendErrors    int64 // the server's count of failed appends
+	RetriedJoins    int64 // joins sent again after unavailable
+	RetriedAnswers  int64
+	RetriedCommands int64 // facilitator commands sent again
 }
 
 func (r *Report) memory() {
@@ -172,6 +185,11 @@ func (r *Report) Print(w io.Writer) {
 	}
 	p("exactly once        %s: %d acked answers, %d in the reports, %d missing, %d doubled, %d under another participant, %d stored but not acked",
 		verdict, x.Acked, x.InReport, x.Missing, x.Doubled, x.WrongOwner, x.Unacked)
+	p("live vs replay      %d sessions compared, %d differences", x.Compared, x.LiveDiffers)
+	if f := r.Faults; f.Rate > 0 {
+		p("store faults        %.0f%% of appends failed at random: %d failed appends; sent again after unavailable: %d joins, %d answers, %d commands",
+			100*f.Rate, f.AppendErrors, f.RetriedJoins, f.RetriedAnswers, f.RetriedCommands)
+	}
 	if r.After != nil && r.After.Live != nil {
 		l := r.After.Live
 		p("server totals       %d messages in %d writes, %d answers stored, %d slow consumers, CPU %.1f s",

@@ -24,6 +24,7 @@ an admin account, and stops it afterwards. Examples (docs/BENCHMARKS.md has the 
   paraat load --participants 5000 --injects 3 --burst                # answer bursts
   paraat load --participants 2000 --sessions 4 --flood 10s --flood-rate 20   # throughput
   paraat load --participants 5000 --injects 1 --burst --reconnect --restart  # mass reconnect
+  paraat load --participants 500 --injects 4 --burst --store-faults 0.1     # failing store
 `
 
 func runLoad(ctx context.Context, args []string, env func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -47,6 +48,7 @@ func runLoad(ctx context.Context, args []string, env func(string) string, stdin 
 	fl.BoolVar(&cfg.Reconnect, "reconnect", false, "drop every connection at the end and have all participants resume")
 	restart := fl.Bool("restart", false, "with --reconnect: restart the server instead (only for a server the tool started)")
 	crash := fl.Bool("crash", false, "with --burst --reconnect: SIGKILL the server at a random moment of the first burst and start it again (only for a server the tool started)")
+	fl.Float64Var(&cfg.StoreFaults, "store-faults", 0, "make this fraction of the server's log appends fail at random (only for a server the tool starts); clients send again what is refused as unavailable, and the final check compares live state with the replayed log")
 	fl.DurationVar(&cfg.Hold, "hold", 0, "keep the participants connected this long after joining")
 	fl.DurationVar(&cfg.PhaseTimeout, "timeout", 60*time.Second, "how long to wait for the clients in each phase")
 	asJSON := fl.Bool("json", false, "print the report as JSON")
@@ -77,7 +79,11 @@ func runLoad(ctx context.Context, args []string, env func(string) string, stdin 
 			return 1
 		}
 		defer os.RemoveAll(dir)
-		proc, err := loadtest.StartProcess(ctx, exe, dir)
+		var serveArgs []string
+		if cfg.StoreFaults > 0 {
+			serveArgs = append(serveArgs, "--store-faults", fmt.Sprint(cfg.StoreFaults))
+		}
+		proc, err := loadtest.StartProcess(ctx, exe, dir, serveArgs...)
 		if err != nil {
 			fmt.Fprintf(stderr, "paraat load: %v\n", err)
 			return 1
@@ -92,8 +98,8 @@ func runLoad(ctx context.Context, args []string, env func(string) string, stdin 
 		}
 		fmt.Fprintf(stderr, "paraat load: started paraat serve on %s (log in %s)\n", proc.URL, dir)
 	} else {
-		if *restart || *crash {
-			fmt.Fprintln(stderr, "paraat load: --restart and --crash need a server the tool starts (no --target)")
+		if *restart || *crash || cfg.StoreFaults > 0 {
+			fmt.Fprintln(stderr, "paraat load: --restart, --crash and --store-faults need a server the tool starts (no --target)")
 			return 2
 		}
 		cfg.Password = env("PARAAT_LOAD_PASSWORD")

@@ -260,6 +260,7 @@ func (h *hub) commit(recs ...server.Record) ([]server.Record, error) {
 		r.Seq = seq
 		found = append(found, r)
 	}
+	h.failures = 0 // the records are durable: the store works
 	return found, nil
 }
 
