@@ -72,6 +72,10 @@ type Config struct {
 	// refused as unavailable, and the final check also compares each session's live state with
 	// the replay of its log.
 	StoreFaults float64
+	// StudyRuns, instead of a room, starts this many self-study runs, opens each once and
+	// leaves it, and measures the server's memory before, with all of them idle in memory,
+	// and once the server has unloaded them (start the server with a short idle timeout).
+	StudyRuns int
 	// Hold keeps everyone connected this long after connecting (to watch the server).
 	Hold time.Duration
 	// PhaseTimeout bounds each wait for the clients (default 60 s).
@@ -318,6 +322,15 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 
 	if err := r.login(ctx); err != nil {
 		return nil, err
+	}
+	if cfg.StudyRuns > 0 {
+		if err := r.study(ctx, rep); err != nil {
+			return nil, err
+		}
+		r.errMu.Lock()
+		rep.Errors, rep.ErrorMessages = r.errs, r.errMsg
+		r.errMu.Unlock()
+		return rep, nil
 	}
 	if err := r.loadScenario(ctx); err != nil {
 		return nil, err

@@ -25,6 +25,7 @@ an admin account, and stops it afterwards. Examples (docs/BENCHMARKS.md has the 
   paraat load --participants 2000 --sessions 4 --flood 10s --flood-rate 20   # throughput
   paraat load --participants 5000 --injects 1 --burst --reconnect --restart  # mass reconnect
   paraat load --participants 500 --injects 4 --burst --store-faults 0.1     # failing store
+  paraat load --study-runs 10000 --idle-timeout 20s                          # idle memory
 `
 
 func runLoad(ctx context.Context, args []string, env func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -49,6 +50,8 @@ func runLoad(ctx context.Context, args []string, env func(string) string, stdin 
 	restart := fl.Bool("restart", false, "with --reconnect: restart the server instead (only for a server the tool started)")
 	crash := fl.Bool("crash", false, "with --burst --reconnect: SIGKILL the server at a random moment of the first burst and start it again (only for a server the tool started)")
 	fl.Float64Var(&cfg.StoreFaults, "store-faults", 0, "make this fraction of the server's log appends fail at random (only for a server the tool starts); clients send again what is refused as unavailable, and the final check compares live state with the replayed log")
+	fl.IntVar(&cfg.StudyRuns, "study-runs", 0, "instead of a room: start this many self-study runs, open each once, leave it, and measure memory until the server unloads them")
+	idle := fl.Duration("idle-timeout", 0, "the --idle-timeout of a server the tool starts (default: serve's)")
 	fl.DurationVar(&cfg.Hold, "hold", 0, "keep the participants connected this long after joining")
 	fl.DurationVar(&cfg.PhaseTimeout, "timeout", 60*time.Second, "how long to wait for the clients in each phase")
 	asJSON := fl.Bool("json", false, "print the report as JSON")
@@ -82,6 +85,9 @@ func runLoad(ctx context.Context, args []string, env func(string) string, stdin 
 		var serveArgs []string
 		if cfg.StoreFaults > 0 {
 			serveArgs = append(serveArgs, "--store-faults", fmt.Sprint(cfg.StoreFaults))
+		}
+		if *idle > 0 {
+			serveArgs = append(serveArgs, "--idle-timeout", idle.String())
 		}
 		proc, err := loadtest.StartProcess(ctx, exe, dir, serveArgs...)
 		if err != nil {
@@ -123,6 +129,12 @@ func runLoad(ctx context.Context, args []string, env func(string) string, stdin 
 		enc.Encode(rep)
 	} else {
 		rep.Print(stdout)
+	}
+	if rep.Study != nil {
+		if rep.Study.Failed > 0 {
+			return 1
+		}
+		return 0
 	}
 	if !rep.ExactlyOnce.OK || rep.Reconnect.StateLost > 0 || rep.Reconnect.ResendFailed > 0 {
 		return 1
