@@ -76,6 +76,8 @@ type Config struct {
 	// leaves it, and measures the server's memory before, with all of them idle in memory,
 	// and once the server has unloaded them (start the server with a short idle timeout).
 	StudyRuns int
+	// StudyRounds repeats the StudyRuns that many times on the same server (default 1).
+	StudyRounds int
 	// Hold keeps everyone connected this long after connecting (to watch the server).
 	Hold time.Duration
 	// PhaseTimeout bounds each wait for the clients (default 60 s).

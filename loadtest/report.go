@@ -31,7 +31,7 @@ type Report struct {
 	Crashed       bool           `json:"crashed"`
 	ExactlyOnce   ExactlyOnce    `json:"exactly_once"`
 	Faults        FaultReport    `json:"faults"`
-	Study         *StudyReport   `json:"study,omitempty"`
+	Study         []*StudyReport `json:"study,omitempty"`
 	Errors        int64          `json:"errors"`
 	ErrorMessages map[string]int `json:"error_messages,omitempty"`
 
@@ -141,12 +141,14 @@ func (r *Report) memory() {
 // Print writes the report for people.
 func (r *Report) Print(w io.Writer) {
 	p := func(format string, args ...any) { fmt.Fprintf(w, format+"\n", args...) }
-	if s := r.Study; s != nil {
-		p("target              %s: %d self-study runs started and abandoned (%d failed) in %s", r.Target, s.Runs, s.Failed, s.Elapsed.Round(time.Millisecond))
-		p("server memory       before %s RSS, %s heap; %d idle sessions in memory: %s RSS, %s heap",
-			mib(s.Before.RSS), mib(int64(s.Before.HeapInuse)), s.SessionsLoaded, mib(s.Loaded.RSS), mib(int64(s.Loaded.HeapInuse)))
-		p("per idle session    %.1f KiB RSS, %.1f KiB Go heap", s.RSSPerSession/1024, s.HeapPerSession/1024)
-		p("after unloading     %d unloaded in %s: %s RSS, %s heap", s.Unloaded, s.UnloadWait.Round(time.Second), mib(s.After.RSS), mib(int64(s.After.HeapInuse)))
+	if len(r.Study) > 0 {
+		for _, s := range r.Study {
+			p("round %d             %s: %d self-study runs started and abandoned (%d failed) in %s", s.Round, r.Target, s.Runs, s.Failed, s.Elapsed.Round(time.Millisecond))
+			p("server memory       before %s RSS, %s heap; %d idle sessions in memory: %s RSS, %s heap",
+				mib(s.Before.RSS), mib(int64(s.Before.HeapInuse)), s.SessionsLoaded, mib(s.Loaded.RSS), mib(int64(s.Loaded.HeapInuse)))
+			p("per idle session    %.1f KiB RSS, %.1f KiB Go heap", s.RSSPerSession/1024, s.HeapPerSession/1024)
+			p("after unloading     %d unloaded in %s: %s RSS, %s heap", s.Unloaded, s.UnloadWait.Round(time.Second), mib(s.After.RSS), mib(int64(s.After.HeapInuse)))
+		}
 		p("errors              %d", r.Errors)
 		for _, msg := range slices.Sorted(maps.Keys(r.ErrorMessages)) {
 			p("  %6d × %s", r.ErrorMessages[msg], msg)

@@ -13,6 +13,7 @@ import (
 // and the server's memory with none loaded, with all of them loaded and idle, and after the
 // idle ones were unloaded.
 type StudyReport struct {
+	Round        int // from 1; a later round shows whether memory stays flat
 	Runs, Failed int
 	Elapsed      time.Duration
 	// Memory (RSS and Go heap, after a collection) before the runs, with every run loaded
@@ -24,11 +25,21 @@ type StudyReport struct {
 	UnloadWait                    time.Duration
 }
 
-// study starts cfg.StudyRuns self-study runs, opens each once (which loads it) and leaves it,
-// then waits for the server to unload them all.
+// study runs the self-study rounds.
 func (r *runner) study(ctx context.Context, rep *Report) error {
-	sr := &StudyReport{Runs: r.cfg.StudyRuns}
-	rep.Study = sr
+	for i := range max(r.cfg.StudyRounds, 1) {
+		sr := &StudyReport{Round: i + 1, Runs: r.cfg.StudyRuns}
+		rep.Study = append(rep.Study, sr)
+		if err := r.studyRound(ctx, sr); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// studyRound starts cfg.StudyRuns self-study runs, opens each once (which loads it) and
+// leaves it, then waits for the server to unload them all.
+func (r *runner) studyRound(ctx context.Context, sr *StudyReport) error {
 	var err error
 	if sr.Before, err = r.metrics(ctx, true); err != nil {
 		return fmt.Errorf("metrics: %w", err)

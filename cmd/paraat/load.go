@@ -51,6 +51,7 @@ func runLoad(ctx context.Context, args []string, env func(string) string, stdin 
 	crash := fl.Bool("crash", false, "with --burst --reconnect: SIGKILL the server at a random moment of the first burst and start it again (only for a server the tool started)")
 	fl.Float64Var(&cfg.StoreFaults, "store-faults", 0, "make this fraction of the server's log appends fail at random (only for a server the tool starts); clients send again what is refused as unavailable, and the final check compares live state with the replayed log")
 	fl.IntVar(&cfg.StudyRuns, "study-runs", 0, "instead of a room: start this many self-study runs, open each once, leave it, and measure memory until the server unloads them")
+	fl.IntVar(&cfg.StudyRounds, "study-rounds", 1, "with --study-runs: repeat them this many times on the same server")
 	idle := fl.Duration("idle-timeout", 0, "the --idle-timeout of a server the tool starts (default: serve's)")
 	fl.DurationVar(&cfg.Hold, "hold", 0, "keep the participants connected this long after joining")
 	fl.DurationVar(&cfg.PhaseTimeout, "timeout", 60*time.Second, "how long to wait for the clients in each phase")
@@ -130,9 +131,11 @@ func runLoad(ctx context.Context, args []string, env func(string) string, stdin 
 	} else {
 		rep.Print(stdout)
 	}
-	if rep.Study != nil {
-		if rep.Study.Failed > 0 {
-			return 1
+	if len(rep.Study) > 0 {
+		for _, s := range rep.Study {
+			if s.Failed > 0 {
+				return 1
+			}
 		}
 		return 0
 	}
