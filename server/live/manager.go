@@ -202,6 +202,9 @@ func (m *Manager) unload(h *hub) bool {
 		return false
 	}
 	delete(m.hubs, h.id)
+	if len(m.hubs) == 0 {
+		m.hubs = map[string]*hub{} // a map never shrinks; one that held thousands would stay that size
+	}
 	h.unloaded = true
 	m.stats.unloaded.Add(1)
 	return true
