@@ -7,6 +7,9 @@ package live_test
 import (
 	"context"
 	"encoding/json"
+	"net"
+	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -359,4 +362,55 @@ func TestDecidedEvent(t *testing.T) {
 	if ack := f.reply(ref); ack.str("type") != "ack" {
 		t.Fatalf("close: %v", ack)
 	}
+}
+
+// Finding 8, the other half: a peer that stopped reading while the server still had data for
+// it. Its writer is blocked in a write that would only time out after WriteWait (an hour here);
+// Shutdown closes the connection under it instead of waiting.
+func TestShutdownBlockedWriter(t *testing.T) {
+	e, _, _ := faultEnv(t, live.Options{WriteWait: time.Hour, QueueLen: 100000})
+	info := e.create(server.CreateSession{Scenario: "quiz-welk-document", Scope: "shared"})
+	f := e.watch(info.ID)
+	// Small socket buffers on both ends, so that the server's writes to a peer that does not
+	// read block after a few kilobytes.
+	ts := httptest.NewUnstartedServer(e.srv.Config.Handler)
+	ts.Listener = smallBuffers{ts.Listener}
+	ts.Start()
+	defer ts.Close()
+	d := websocket.Dialer{HandshakeTimeout: 5 * time.Second, NetDialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+		if tc, ok := c.(*net.TCPConn); ok {
+			tc.SetReadBuffer(1024)
+		}
+		return c, err
+	}}
+	ws, _, err := d.Dial("ws"+strings.TrimPrefix(ts.URL, "http")+"/api/ws", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	if err := ws.WriteJSON(map[string]any{"type": "join", "code": info.Code, "name": "Stil"}); err != nil {
+		t.Fatal(err)
+	}
+	// From here on nothing reads ws. Every inject sends it an event and a world view.
+	f.command(map[string]any{"type": "start"})
+	for range 20 {
+		f.command(map[string]any{"type": "next", "open": true})
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := e.mgr.Shutdown(ctx); err != nil {
+		t.Fatalf("Shutdown with a peer that stopped reading: %v", err)
+	}
+}
+
+// smallBuffers gives every accepted connection a small send buffer.
+type smallBuffers struct{ net.Listener }
+
+func (l smallBuffers) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if tc, ok := c.(*net.TCPConn); ok {
+		tc.SetWriteBuffer(2048)
+	}
+	return c, err
 }
