@@ -34,7 +34,7 @@ func (v *validator) tests() {
 				k, val := n.Content[i], n.Content[i+1]
 				q := s.questions[k.Value]
 				if q == nil {
-					v.errorf(posOf(k), "test %q: unknown question %q", t.Name, k.Value)
+					v.errorf(posOf(k), "test %q: unknown question %q%s", t.Name, k.Value, didYouMean(k.Value, keys(s.questions)))
 					continue
 				}
 				if a, err := testAnswer(q, val); err != nil {
@@ -47,11 +47,11 @@ func (v *validator) tests() {
 			v.errorf(posOf(n), "test %q: answers is `policy` or a mapping of question ids to answers", t.Name)
 		}
 		if e := t.Expect.Ending.Value; e != "" && !s.hasEnding(e) {
-			v.errorf(t.Expect.Ending.Pos, "unknown ending %q", e)
+			v.errorf(t.Expect.Ending.Pos, "unknown ending %q%s", e, didYouMean(e, s.endingIDs()))
 		}
 		for _, r := range t.Expect.Visited {
 			if s.injects[r.Value] == nil {
-				v.errorf(r.Pos, "unknown inject %q", r.Value)
+				v.errorf(r.Pos, "unknown inject %q%s", r.Value, didYouMean(r.Value, keys(s.injects)))
 			}
 		}
 		for _, src := range t.Expect.State {
@@ -89,7 +89,7 @@ func testAnswer(q *Question, n *yaml.Node) (Answer, error) {
 			return a, fmt.Errorf("expected an option id")
 		}
 		if q.opts[n.Value] == nil {
-			return a, fmt.Errorf("no option %q", n.Value)
+			return a, fmt.Errorf("no option %q%s", n.Value, didYouMean(n.Value, q.optionIDs()))
 		}
 		a.Option = n.Value
 	case Multi, Rank:
@@ -99,7 +99,7 @@ func testAnswer(q *Question, n *yaml.Node) (Answer, error) {
 		}
 		for _, id := range ids {
 			if q.opts[id] == nil {
-				return a, fmt.Errorf("no option %q", id)
+				return a, fmt.Errorf("no option %q%s", id, didYouMean(id, q.optionIDs()))
 			}
 		}
 		a.Options = ids

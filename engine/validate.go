@@ -2,7 +2,6 @@ package engine
 
 import (
 	"errors"
-	"fmt"
 	"math"
 	"regexp"
 	"strings"
@@ -25,11 +24,11 @@ type validator struct {
 }
 
 func (v *validator) errorf(p Pos, format string, args ...any) {
-	v.diags.add(Error, v.file, p, fmt.Sprintf(format, args...))
+	v.diags.addf(Error, v.file, p, format, args...)
 }
 
 func (v *validator) warnf(p Pos, format string, args ...any) {
-	v.diags.add(Warning, v.file, p, fmt.Sprintf(format, args...))
+	v.diags.addf(Warning, v.file, p, format, args...)
 }
 
 func (v *validator) id(r Ref, what string, seen map[string]Pos) {
@@ -66,7 +65,7 @@ func (v *validator) run() {
 	if s.Lens.Value == "" {
 		v.errorf(Pos{1, 1}, "lens is required (the default policy lens, e.g. ivs-2026)")
 	} else if v.corpus.Lens(s.Lens.Value) == nil {
-		v.errorf(s.Lens.Pos, "unknown lens %q (known: %s)", s.Lens.Value, strings.Join(v.corpus.Lenses(), ", "))
+		v.errorf(s.Lens.Pos, "unknown lens %q%s (known: %s)", s.Lens.Value, didYouMean(s.Lens.Value, v.corpus.Lenses()), strings.Join(v.corpus.Lenses(), ", "))
 	}
 	roles := map[string]Pos{}
 	for _, r := range s.Roles {
@@ -116,7 +115,7 @@ func (v *validator) run() {
 	if s.Start.Value == "" {
 		v.errorf(Pos{1, 1}, "start is required (the id of the first inject)")
 	} else if s.injects[s.Start.Value] == nil {
-		v.errorf(s.Start.Pos, "start: unknown inject %q", s.Start.Value)
+		v.errorf(s.Start.Pos, "start: unknown inject %q%s", s.Start.Value, didYouMean(s.Start.Value, keys(s.injects)))
 	}
 
 	for _, in := range s.Injects {
@@ -130,7 +129,7 @@ func (v *validator) run() {
 		r.effects = v.effects(r.EffectSrc)
 		if r.Inject.Value != "" {
 			if r.target = s.injects[r.Inject.Value]; r.target == nil {
-				v.errorf(r.Inject.Pos, "unknown inject %q", r.Inject.Value)
+				v.errorf(r.Inject.Pos, "unknown inject %q%s", r.Inject.Value, didYouMean(r.Inject.Value, keys(s.injects)))
 			}
 		}
 		checkText(v.diags, v.file, r.Message, "message of rule "+r.ID.Value, false)
@@ -298,7 +297,7 @@ func (v *validator) inject(in *Inject) {
 			if b.Goto.Value == "" {
 				v.errorf(in.ID.Pos, "a `next` entry of inject %s has no goto", in.ID.Value)
 			} else {
-				v.errorf(b.Goto.Pos, "unknown inject %q", b.Goto.Value)
+				v.errorf(b.Goto.Pos, "unknown inject %q%s", b.Goto.Value, didYouMean(b.Goto.Value, keys(s.injects)))
 			}
 		}
 		if b.When.Text == "" && i < len(in.Next)-1 {
@@ -320,14 +319,14 @@ func (v *validator) question(q *Question) {
 	}
 	for _, r := range q.Roles {
 		if s.Role(r.Value) == nil {
-			v.errorf(r.Pos, "unknown role %q", r.Value)
+			v.errorf(r.Pos, "unknown role %q%s", r.Value, didYouMean(r.Value, s.roleIDs()))
 		}
 	}
 	switch d := q.Decides.Value; {
 	case d == "", d == "majority", d == "facilitator":
 	case strings.HasPrefix(d, "role:"):
 		if s.Role(strings.TrimPrefix(d, "role:")) == nil {
-			v.errorf(q.Decides.Pos, "decides: unknown role %q", strings.TrimPrefix(d, "role:"))
+			v.errorf(q.Decides.Pos, "decides: unknown role %q%s", strings.TrimPrefix(d, "role:"), didYouMean(strings.TrimPrefix(d, "role:"), s.roleIDs()))
 		}
 	default:
 		v.errorf(q.Decides.Pos, "decides must be majority, facilitator or role:ID, not %q", d)
@@ -395,9 +394,9 @@ func (v *validator) question(q *Question) {
 func (v *validator) citations(c Citations) {
 	for _, list := range [][]Ref{c.Supports, c.Conflicts} {
 		for _, r := range list {
-			if v.corpus.Statement(r.Value) == nil {
-				hint := ""
-				if !strings.Contains(r.Value, "/") {
+			if v.corpus.Statement(r.Value) == nil && !v.corpus.incomplete {
+				hint := v.corpus.suggestStatement(r.Value)
+				if hint == "" && !strings.Contains(r.Value, "/") {
 					hint = " (cite statements as lens/id)"
 				}
 				v.errorf(r.Pos, "unknown statement %q%s", r.Value, hint)
@@ -443,10 +442,11 @@ func (v *validator) expr(src Source, kind rules.Kind, what string) *rules.Progra
 func (v *validator) exprError(src Source, err error) {
 	var re *rules.Error
 	if errors.As(err, &re) {
-		v.errorf(src.at(re.Line, re.Column), "%s", firstLine(re.Message))
+		msg, code := exprMessage(firstLine(re.Message), v.s.schema)
+		v.diags.addCode(Error, v.file, src.at(re.Line, re.Column), code, msg)
 		return
 	}
-	v.errorf(src.Pos, "%v", err)
+	v.diags.addCode(Error, v.file, src.Pos, "expression", err.Error())
 }
 
 func firstLine(s string) string {
@@ -465,23 +465,23 @@ func (v *validator) refs(src Source, p *rules.Program) {
 		case "chose":
 			q := s.questions[r.Args[0]]
 			if q == nil {
-				v.errorf(at, "chose: unknown question %q", r.Args[0])
+				v.errorf(at, "chose: unknown question %q%s", r.Args[0], didYouMean(r.Args[0], keys(s.questions)))
 			} else if q.Type == Number || q.Type == Free {
 				v.errorf(at, "chose: question %q is a %s question and has no options", r.Args[0], q.Type)
 			} else if q.opts[r.Args[1]] == nil && !hasOption(q, r.Args[1]) {
-				v.errorf(at, "chose: question %q has no option %q", r.Args[0], r.Args[1])
+				v.errorf(at, "chose: question %q has no option %q%s", r.Args[0], r.Args[1], didYouMean(r.Args[1], q.optionIDs()))
 			}
 		case "answered":
 			if s.questions[r.Args[0]] == nil {
-				v.errorf(at, "answered: unknown question %q", r.Args[0])
+				v.errorf(at, "answered: unknown question %q%s", r.Args[0], didYouMean(r.Args[0], keys(s.questions)))
 			}
 		case "visited":
 			if s.injects[r.Args[0]] == nil {
-				v.errorf(at, "visited: unknown inject %q", r.Args[0])
+				v.errorf(at, "visited: unknown inject %q%s", r.Args[0], didYouMean(r.Args[0], keys(s.injects)))
 			}
 		case "fired":
 			if s.rules[r.Args[0]] == nil {
-				v.errorf(at, "fired: unknown rule %q", r.Args[0])
+				v.errorf(at, "fired: unknown rule %q%s", r.Args[0], didYouMean(r.Args[0], keys(s.rules)))
 			}
 		}
 	}

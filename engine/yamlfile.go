@@ -120,7 +120,7 @@ var (
 )
 
 func (c *checker) errorf(n *yaml.Node, format string, args ...any) {
-	c.diags.add(Error, c.file, posOf(n), fmt.Sprintf(format, args...))
+	c.diags.addf(Error, c.file, posOf(n), format, args...)
 }
 
 func kindName(n *yaml.Node) string {
@@ -315,7 +315,7 @@ func parseYAML(file string, data []byte, diags *Diagnostics) *yaml.Node {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		line, col, msg := yamlErrorPos(err.Error())
-		diags.add(Error, file, Pos{line, col}, msg)
+		diags.addCode(Error, file, Pos{line, col}, "yaml-syntax", msg)
 		return nil
 	}
 	if len(doc.Content) == 0 {

@@ -15,14 +15,18 @@ func runCheck(ctx context.Context, args []string, env func(string) string, stdin
 	fl.SetOutput(stderr)
 	sources := fl.String("sources", "", "folder with the policy source texts; verifies every quote")
 	quiet := fl.Bool("q", false, "print errors only, no warnings or summary")
+	strict := fl.Bool("strict", false, "treat warnings as errors")
+	var corpus corpusOptions
+	corpus.flags(fl)
 	fl.Usage = func() {
-		fmt.Fprintln(stderr, "usage: paraat check [--sources DIR] [-q] [PATH...]")
+		fmt.Fprintln(stderr, "usage: paraat check [--sources DIR] [--policy DIR]... [--no-builtin] [--strict] [-q] [PATH...]")
 		fl.PrintDefaults()
 	}
 	if err := fl.Parse(args); err != nil {
 		return 2
 	}
-	lib, diags := loadLibrary(fl.Args())
+	ld := loadLayered(fl.Args(), corpus)
+	lib, diags := ld.lib, ld.diags
 	if *sources != "" {
 		if st, err := os.Stat(*sources); err != nil || !st.IsDir() {
 			fmt.Fprintf(stderr, "paraat check: --sources %s is not a folder\n", *sources)
@@ -31,6 +35,10 @@ func runCheck(ctx context.Context, args []string, env func(string) string, stdin
 		engine.VerifyQuotes(lib.Corpus, os.DirFS(*sources), diags)
 	}
 	lib.Warn(diags)
+	diags.Keep(ld.asked)
+	if *strict {
+		diags.Strict()
+	}
 	printDiags(stdout, diags, !*quiet)
 	errs := diags.Errors()
 	if !*quiet {

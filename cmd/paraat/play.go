@@ -52,8 +52,10 @@ func runPlay(ctx context.Context, args []string, env func(string) string, stdin 
 	lang := fl.String("lang", "nl", "language: nl or en")
 	lens := fl.String("lens", "", "policy lens to score under (default: the scenario's)")
 	library := fl.String("library", "", "library folder (default: the built-in library)")
+	var corpus corpusOptions
+	corpus.flags(fl)
 	fl.Usage = func() {
-		fmt.Fprintln(stderr, "usage: paraat play [--lang nl|en] [--lens ID] [--library DIR] SCENARIO")
+		fmt.Fprintln(stderr, "usage: paraat play [--lang nl|en] [--lens ID] [--library DIR] [--policy DIR]... [--no-builtin] SCENARIO")
 		fl.PrintDefaults()
 	}
 	if err := fl.Parse(args); err != nil {
@@ -67,7 +69,8 @@ func runPlay(ctx context.Context, args []string, env func(string) string, stdin 
 	if *library != "" {
 		paths = []string{*library}
 	}
-	lib, diags := loadLibrary(paths)
+	ld := loadLayered(paths, corpus)
+	lib, diags := ld.lib, ld.diags
 	if diags.Errors() > 0 {
 		printDiags(stderr, diags, false)
 		return 1

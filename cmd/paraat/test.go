@@ -14,14 +14,17 @@ func runTest(ctx context.Context, args []string, env func(string) string, stdin 
 	fl := flag.NewFlagSet("test", flag.ContinueOnError)
 	fl.SetOutput(stderr)
 	verbose := fl.Bool("v", false, "print every test, not only failures")
+	var corpus corpusOptions
+	corpus.flags(fl)
 	fl.Usage = func() {
-		fmt.Fprintln(stderr, "usage: paraat test [-v] [PATH...]")
+		fmt.Fprintln(stderr, "usage: paraat test [-v] [--policy DIR]... [--no-builtin] [PATH...]")
 		fl.PrintDefaults()
 	}
 	if err := fl.Parse(args); err != nil {
 		return 2
 	}
-	lib, diags := loadLibrary(fl.Args())
+	ld := loadLayered(fl.Args(), corpus)
+	lib, diags := ld.lib, ld.diags
 	if diags.Errors() > 0 {
 		printDiags(stderr, diags, false)
 		fmt.Fprintln(stdout, "FAIL (the library does not load; run paraat check)")
