@@ -9,8 +9,12 @@ import (
 const usage = `paraat: crisis exercises and quizzes on Dutch foreign and security policy
 
 Usage:
-  paraat check [--sources DIR] [PATH...]   load and check scenarios, quizzes and the policy corpus
-  paraat test [PATH...]                    run the scenarios' playthrough tests
+  paraat check [--sources DIR] [--strict] [PATH...]
+                                           load and check scenarios, quizzes and the policy corpus
+  paraat test [--cover] [--trace] [PATH...]
+                                           run the scenarios' playthrough tests
+  paraat explain [CODE]                    explain a diagnostic code of paraat check
+  paraat schema                            print the JSON Schema of the scenario and policy format
   paraat play [--lang nl|en] [--lens ID] SCENARIO
                                            play a scenario or quiz alone in the terminal
   paraat list [PATH]                       list the scenarios and quizzes of a library
@@ -23,7 +27,8 @@ Usage:
                                            measure a server with real websocket clients
 
 PATH is a library folder (with policy/ inside) or scenario files; the default is the built-in
-library. Run 'paraat COMMAND -h' for the flags of a command.
+library. The policy/ folder of a library or beside the scenario files, and any --policy DIR, are
+layered on the built-in corpus (--no-builtin leaves it out). Run 'paraat COMMAND -h' for the flags of a command.
 `
 
 // command is one subcommand: it gets its arguments and the process's streams, and returns
@@ -32,14 +37,16 @@ type command func(ctx context.Context, args []string, env func(string) string, s
 
 func commands() map[string]command {
 	return map[string]command{
-		"check":  runCheck,
-		"test":   runTest,
-		"play":   runPlay,
-		"list":   runList,
-		"serve":  runServe,
-		"user":   runUser,
-		"report": runReport,
-		"load":   runLoad,
+		"check":   runCheck,
+		"test":    runTest,
+		"play":    runPlay,
+		"list":    runList,
+		"serve":   runServe,
+		"user":    runUser,
+		"report":  runReport,
+		"load":    runLoad,
+		"explain": runExplain,
+		"schema":  runSchema,
 	}
 }
 
