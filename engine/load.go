@@ -171,11 +171,12 @@ func LoadScenarios(fsys fs.FS, files []string, corpus *Corpus, diags *Diagnostic
 // problem to diags and returns ok only when there were no errors.
 func ParseScenario(name string, data []byte, corpus *Corpus, diags *Diagnostics) (*Scenario, bool) {
 	s := &Scenario{File: name}
-	if decodeFile(name, data, s, diags) == nil {
+	root := decodeFile(name, data, s, diags)
+	if root == nil {
 		return nil, false
 	}
 	before := diags.Errors()
-	v := &validator{s: s, corpus: corpus, diags: diags, file: name}
+	v := &validator{s: s, corpus: corpus, diags: diags, file: name, root: root}
 	v.run()
 	if diags.Errors() > before {
 		return nil, false

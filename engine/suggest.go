@@ -88,7 +88,7 @@ func exprMessage(msg string, schema *rules.Schema) (string, string) {
 	if strings.HasSuffix(msg, "but got unknown") {
 		return msg + " (the two branches of `? :` must have the same type: write 1.0 rather than 1 next to 0.5)", "expression"
 	}
-	if strings.Contains(msg, "rounds") {
+	if strings.Contains(msg, "would be rounded") {
 		return msg, "lossy-assignment"
 	}
 	return msg, "expression"

@@ -21,6 +21,7 @@ type validator struct {
 	corpus *Corpus
 	diags  *Diagnostics
 	file   string
+	root   *yaml.Node
 }
 
 func (v *validator) errorf(p Pos, format string, args ...any) {
@@ -55,10 +56,10 @@ func (v *validator) run() {
 		s.Kind = KindScenario
 	}
 	if s.Kind != KindScenario && s.Kind != KindQuiz {
-		v.errorf(Pos{1, 1}, "kind must be scenario or quiz, not %q", s.Kind)
+		v.errorf(v.keyPos("kind"), "kind must be scenario or quiz, not %q", s.Kind)
 	}
 	if s.Version < 1 {
-		v.errorf(Pos{1, 1}, "version must be 1 or more")
+		v.errorf(v.keyPos("version"), "version must be 1 or more")
 	}
 	checkText(v.diags, v.file, s.Title, "title", true)
 	checkText(v.diags, v.file, s.Summary, "summary", false)
@@ -191,6 +192,14 @@ func (v *validator) state() {
 			v.errorf(sv.Pos, "state variable %q: the name is reserved", sv.Name)
 			continue
 		}
+		at := func(key string) Pos {
+			if f := field(val, key); f != nil {
+				return posOf(f)
+			}
+			return sv.Pos
+		}
+		// A variable with a mistake still joins the schema, so that the expressions using it
+		// compile and the mistake is reported once.
 		switch sv.Type {
 		case "", "int":
 			sv.Type, sv.kind = "int", rules.Int
@@ -199,10 +208,12 @@ func (v *validator) state() {
 		case "bool":
 			sv.kind = rules.Bool
 		default:
-			v.errorf(sv.Pos, "state variable %s: type must be int, float or bool", sv.Name)
+			v.errorf(at("type"), "state variable %s: type must be int, float or bool", sv.Name)
+			vars = append(vars, rules.Var{Name: sv.Name, Kind: rules.Int})
 			continue
 		}
-		if !v.initial(sv) {
+		if !v.initial(sv, at) {
+			vars = append(vars, rules.Var{Name: sv.Name, Kind: sv.kind})
 			continue
 		}
 		s.State = append(s.State, sv)
@@ -212,14 +223,14 @@ func (v *validator) state() {
 	s.schema = rules.NewSchema(vars)
 }
 
-func (v *validator) initial(sv *StateVar) bool {
+func (v *validator) initial(sv *StateVar, at func(key string) Pos) bool {
 	switch sv.kind {
 	case rules.Bool:
 		if sv.Initial == nil {
 			sv.Initial = false
 		}
 		if _, ok := sv.Initial.(bool); !ok {
-			v.errorf(sv.Pos, "state variable %s: initial must be true or false", sv.Name)
+			v.errorf(at("initial"), "state variable %s: initial must be true or false", sv.Name)
 			return false
 		}
 		return true
@@ -232,11 +243,11 @@ func (v *validator) initial(sv *StateVar) bool {
 	case float64:
 		f = x
 	default:
-		v.errorf(sv.Pos, "state variable %s: initial must be a number", sv.Name)
+		v.errorf(at("initial"), "state variable %s: initial must be a number", sv.Name)
 		return false
 	}
 	if sv.kind == rules.Int && f != math.Trunc(f) {
-		v.errorf(sv.Pos, "state variable %s: initial must be a whole number", sv.Name)
+		v.errorf(at("initial"), "state variable %s: initial must be a whole number", sv.Name)
 		return false
 	}
 	if !sv.HasMin {
@@ -246,11 +257,11 @@ func (v *validator) initial(sv *StateVar) bool {
 		sv.Max = math.Inf(1)
 	}
 	if sv.Min > sv.Max {
-		v.errorf(sv.Pos, "state variable %s: min is larger than max", sv.Name)
+		v.errorf(at("min"), "state variable %s: min is larger than max", sv.Name)
 		return false
 	}
 	if f < sv.Min || f > sv.Max {
-		v.errorf(sv.Pos, "state variable %s: initial %v is outside [%v, %v]", sv.Name, f, sv.Min, sv.Max)
+		v.errorf(at("initial"), "state variable %s: initial %v is outside [%v, %v]", sv.Name, f, sv.Min, sv.Max)
 		return false
 	}
 	if sv.kind == rules.Int {
@@ -315,7 +326,7 @@ func (v *validator) question(q *Question) {
 		q.Points = DefaultPoints
 	}
 	if q.Points < 0 {
-		v.errorf(q.ID.Pos, "%s: points must be positive", what)
+		v.errorf(v.fieldPos(q.ID.Pos, "points"), "%s: points must be positive", what)
 	}
 	for _, r := range q.Roles {
 		if s.Role(r.Value) == nil {
@@ -356,9 +367,9 @@ func (v *validator) question(q *Question) {
 		if len(q.Accept) == 0 {
 			v.errorf(q.ID.Pos, "%s: a number question needs `accept` values", what)
 		}
-		for _, a := range q.Accept {
+		for i, a := range q.Accept {
 			if a.Tolerance < 0 {
-				v.errorf(q.ID.Pos, "%s: tolerance must not be negative", what)
+				v.errorf(v.acceptPos(q.ID.Pos, i, "tolerance"), "%s: tolerance must not be negative", what)
 			}
 			v.citations(a.Citations)
 		}
@@ -377,7 +388,7 @@ func (v *validator) question(q *Question) {
 				it.Points = 1
 			}
 			if it.Points < 0 {
-				v.errorf(it.ID.Pos, "rubric item %s: points must be positive", it.ID.Value)
+				v.errorf(v.fieldPos(it.ID.Pos, "points"), "rubric item %s: points must be positive", it.ID.Value)
 			}
 			v.citations(it.Citations)
 		}
@@ -387,7 +398,7 @@ func (v *validator) question(q *Question) {
 	case "":
 		v.errorf(q.ID.Pos, "%s has no type (choice, multi, rank, number or text)", what)
 	default:
-		v.errorf(q.ID.Pos, "%s: unknown type %q (choice, multi, rank, number or text)", what, q.Type)
+		v.errorf(v.fieldPos(q.ID.Pos, "type"), "%s: unknown type %q (choice, multi, rank, number or text)", what, q.Type)
 	}
 }
 
@@ -526,7 +537,7 @@ func (v *validator) graph() {
 		}
 	}
 	for _, in := range s.Injects {
-		if !reach[in] {
+		if !reach[in] && !s.unresolved() {
 			v.warnf(in.ID.Pos, "inject %s is unreachable: no `next`, `start` or rule leads to it", in.ID.Value)
 		}
 	}
