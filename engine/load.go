@@ -102,7 +102,7 @@ func decodeFile(name string, data []byte, v any, diags *Diagnostics) *yaml.Node 
 		return nil
 	}
 	before := diags.Errors()
-	c := &checker{file: name, diags: diags}
+	c := &checker{file: name, diags: diags, data: data}
 	// Aliases first: an alias bomb must be refused before anything walks the tree.
 	if a := findAlias(root); a != nil {
 		c.errorf(a, "YAML aliases are not allowed in paraat files")

@@ -148,3 +148,24 @@ func TestVariants(t *testing.T) {
 		t.Errorf("diagnostics differ from %s:\n%s", path, golden.String())
 	}
 }
+
+// TestBlockScalarPositions: an error inside an expression written as a block scalar is
+// reported at its line and column in the file.
+func TestBlockScalarPositions(t *testing.T) {
+	lib := loadTestLib(t)
+	base, err := os.ReadFile("testdata/variants/base.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, style := range []string{"|", ">", "|-", ">-"} {
+		find := `    when: "cohesie >= 70 && escalatie <= 2"` + "\n"
+		text := strings.Replace(string(base), find, "    when: "+style+"\n      cohesie >= 70 &&\n        escalatei <= 2\n", 1)
+		line := strings.Count(string(base[:strings.Index(string(base), find)]), "\n") + 1
+		diags := &engine.Diagnostics{}
+		engine.ParseScenario("base.yaml", []byte(text), lib.Corpus, diags)
+		want := engine.Pos{Line: line + 2, Column: 9}
+		if len(diags.List) != 1 || diags.List[0].Pos != want || diags.List[0].Code != "unknown-name" {
+			t.Errorf("%s: %v, want one unknown-name at %v", style, diags.List, want)
+		}
+	}
+}
