@@ -225,6 +225,7 @@ type Rule struct {
 	When      Source   `yaml:"when"`
 	EffectSrc []Source `yaml:"effects"`
 	Inject    Ref      `yaml:"inject"`
+	Return    bool     `yaml:"return"` // after the inject (and where it leads), back to the interrupted flow
 	Message   Text     `yaml:"message"`
 
 	cond    *rules.Program

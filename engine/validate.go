@@ -128,6 +128,9 @@ func (v *validator) run() {
 			v.errorf(r.ID.Pos, "rule %s has no `when`", r.ID.Value)
 		}
 		r.effects = v.effects(r.EffectSrc)
+		if r.Return && r.Inject.Value == "" {
+			v.errorf(v.fieldPos(r.ID.Pos, "return"), "rule %s: return needs an inject to return from", r.ID.Value)
+		}
 		if r.Inject.Value != "" {
 			if r.target = s.injects[r.Inject.Value]; r.target == nil {
 				v.errorf(r.Inject.Pos, "unknown inject %q%s", r.Inject.Value, didYouMean(r.Inject.Value, keys(s.injects)))
