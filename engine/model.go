@@ -249,6 +249,7 @@ type Test struct {
 	Name    string    `yaml:"name"`
 	Lens    Ref       `yaml:"lens"`
 	Answers yaml.Node `yaml:"answers"`
+	Default Ref       `yaml:"default"` // for questions not in answers: first (option offered) or none
 	Expect  Expect    `yaml:"expect"`
 	Pos     Pos       `yaml:"-"`
 

@@ -46,6 +46,9 @@ func (v *validator) tests() {
 		default:
 			v.errorf(posOf(n), "test %q: answers is `policy` or a mapping of question ids to answers", t.Name)
 		}
+		if d := t.Default.Value; d != "" && d != "first" && d != "none" {
+			v.errorf(t.Default.Pos, "test %q: default must be first or none, not %q", t.Name, d)
+		}
 		if e := t.Expect.Ending.Value; e != "" && !s.hasEnding(e) {
 			v.errorf(t.Expect.Ending.Pos, "unknown ending %q%s", e, didYouMean(e, s.endingIDs()))
 		}
@@ -53,6 +56,9 @@ func (v *validator) tests() {
 			if s.injects[r.Value] == nil {
 				v.errorf(r.Pos, "unknown inject %q%s", r.Value, didYouMean(r.Value, keys(s.injects)))
 			}
+		}
+		if r := t.Expect.Score; r != nil && (r.Min < 0 || r.Max > 100 || r.Min > r.Max) {
+			v.errorf(v.testScorePos(t), "test %q: score is a range of percentages, 0 <= min <= max <= 100 (got %v to %v)", t.Name, r.Min, r.Max)
 		}
 		for _, src := range t.Expect.State {
 			if p := v.expr(src, rules.Bool, "expectation"); p != nil {
@@ -177,6 +183,9 @@ type TestResult struct {
 	Name     string
 	Failures []string
 	World    *World
+	// Unlisted are the questions the playthrough reached that the test's answers do not list,
+	// when the test declares no default: they were given the first option offered.
+	Unlisted []string
 }
 
 // Passed reports whether the test passed.
@@ -204,7 +213,10 @@ func runTest(s *Scenario, t *Test) TestResult {
 			if a, ok := t.answers[q.ID.Value]; ok {
 				return a, true
 			}
-			if q.Type == Choice {
+			if t.Default.Value == "" {
+				res.Unlisted = append(res.Unlisted, q.ID.Value)
+			}
+			if q.Type == Choice && t.Default.Value != "none" {
 				for _, o := range q.Options {
 					if w.Offered(o) {
 						return Answer{Option: o.ID.Value}, true

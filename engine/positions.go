@@ -133,3 +133,19 @@ func offsetPos(data []byte, i int) Pos {
 	start := bytes.LastIndexByte(data[:i], '\n') + 1
 	return Pos{line, len([]rune(string(data[start:i]))) + 1}
 }
+
+// testScorePos returns the position of a test's `expect: score:`.
+func (v *validator) testScorePos(t *Test) Pos {
+	tests := field(v.root, "tests")
+	if tests == nil {
+		return t.Pos
+	}
+	for _, tn := range tests.Content {
+		if field(tn, "answers") != nil && posOf(field(tn, "answers")) == t.Pos {
+			if n := field(field(tn, "expect"), "score"); n != nil {
+				return posOf(n)
+			}
+		}
+	}
+	return t.Pos
+}

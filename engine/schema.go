@@ -47,7 +47,7 @@ var (
 	idPattern   = "^[a-z0-9][a-z0-9-]*$"
 	textSchema  = map[string]any{"type": "object", "properties": map[string]any{"nl": map[string]any{"type": "string"}, "en": map[string]any{"type": "string"}}, "additionalProperties": false, "description": "a text in Dutch (nl) and English (en)"}
 	stateSchema = map[string]any{"type": "object", "description": "state variables by name", "additionalProperties": map[string]any{"$ref": "#/$defs/StateVar"}}
-	enums       = map[string][]string{"Scenario.kind": {KindScenario, KindQuiz}, "Question.type": {Choice, Multi, Rank, Number, Free}, "Document.kind": {"cabinet", "party"}, "StateVar.type": {"int", "float", "bool"}}
+	enums       = map[string][]string{"Scenario.kind": {KindScenario, KindQuiz}, "Question.type": {Choice, Multi, Rank, Number, Free}, "Document.kind": {"cabinet", "party"}, "StateVar.type": {"int", "float", "bool"}, "Test.default": {"first", "none"}}
 )
 
 func (g *schemaGen) ref(t reflect.Type) map[string]any {
