@@ -238,15 +238,15 @@ func checkResult(diags *engine.Diagnostics, file string) CheckResult {
 // handleScenarioSource answers GET /api/scenarios/{id}/source: the full scenario for the
 // viewer, with the library's warnings about it. Facilitators only: it gives every answer away.
 func (s *Server) handleScenarioSource(w http.ResponseWriter, r *http.Request, l *login) {
-	sc := s.cfg.Library.Scenario(r.PathValue("id"))
+	sc := s.lib().Scenario(r.PathValue("id"))
 	if sc == nil {
 		writeErr(w, Errorf(ENotFound, "no scenario %q", r.PathValue("id")))
 		return
 	}
 	diags := &engine.Diagnostics{}
-	s.cfg.Library.Warn(diags)
+	s.lib().Warn(diags)
 	res := checkResult(diags, sc.File)
-	d := SourceOf(s.cfg.Library, sc)
+	d := SourceOf(s.lib(), sc)
 	res.Scenario = &d
 	writeJSON(w, http.StatusOK, res)
 }
@@ -270,12 +270,12 @@ func (s *Server) handleCheck(w http.ResponseWriter, r *http.Request, l *login) {
 		return
 	}
 	diags := &engine.Diagnostics{}
-	sc, ok := engine.ParseScenario(checkFile, data, s.cfg.Library.Corpus, diags)
+	sc, ok := engine.ParseScenario(checkFile, data, s.lib().Corpus, diags)
 	var d *SourceDetail
 	if ok {
 		// A one-scenario library, so that the library-wide warnings (questions the lens does
 		// not address) apply to the draft too; those about the corpus are filtered out below.
-		lib := &engine.Library{Corpus: s.cfg.Library.Corpus, Scenarios: []*engine.Scenario{sc}}
+		lib := &engine.Library{Corpus: s.lib().Corpus, Scenarios: []*engine.Scenario{sc}}
 		lib.Warn(diags)
 		sd := SourceOf(lib, sc)
 		d = &sd
