@@ -262,8 +262,9 @@ func (p *player) parse(q *engine.Question, offered []*engine.Option, s string) (
 			a.Options = append(a.Options, offered[i].ID.Value)
 		}
 	case engine.Number:
-		f, err := strconv.ParseFloat(strings.Replace(s, ",", ".", 1), 64)
+		f, err := parseNumber(s, p.lang)
 		if err != nil {
+			p.printf("%v.\n", err)
 			return a, false
 		}
 		a.Number = &f
