@@ -44,6 +44,9 @@ func (l *Library) Cited() map[string]int {
 		for _, r := range c.Conflicts {
 			n[r.Value]++
 		}
+		for _, r := range c.Context {
+			n[r.Value]++
+		}
 	}
 	for _, s := range l.Scenarios {
 		for _, q := range s.Questions() {

@@ -186,6 +186,9 @@ func (q *Question) AskedOf(role string) bool {
 type Citations struct {
 	Supports  []Ref `yaml:"supports"`
 	Conflicts []Ref `yaml:"conflicts"`
+	// Context are statements that inform the choice without supporting or opposing it: shown
+	// with the feedback, never scored.
+	Context []Ref `yaml:"context"`
 }
 
 // Option is one answer to a choice, multi or rank question.

@@ -69,3 +69,33 @@ func mustRead(t *testing.T, path string) []byte {
 	}
 	return data
 }
+
+// TestContextCitations: statements given as context must exist, count as cited, and leave
+// the score as it is.
+func TestContextCitations(t *testing.T) {
+	lib := loadTestLib(t)
+	base := string(mustRead(t, "testdata/lib/voorbeeld.yaml"))
+	find := "            supports: [ivs-2026/zelf-gekozen-moment, ivs-2026/coalitieverband-via-eu]\n"
+	with := strings.Replace(base, find, find+"            context: [regeerprogramma-2024/navo-twee-procent]\n", 1)
+	diags := &engine.Diagnostics{}
+	s, ok := engine.ParseScenario("v.yaml", []byte(with), lib.Corpus, diags)
+	if !ok || len(diags.List) > 0 {
+		t.Fatalf("%v", diags.List)
+	}
+	plain := lib.Scenario("voorbeeld")
+	for i, r := range engine.RunTests(s) {
+		want := engine.RunTests(plain)[i].World.WorldTotal()
+		if got := r.World.WorldTotal(); got != want {
+			t.Errorf("test %d: total %+v with context, %+v without", i, got, want)
+		}
+	}
+	l := &engine.Library{Corpus: lib.Corpus, Scenarios: []*engine.Scenario{s}}
+	if l.Cited()["regeerprogramma-2024/navo-twee-procent"] != 2 {
+		t.Errorf("a context citation does not count as cited: %v", l.Cited())
+	}
+	diags = &engine.Diagnostics{}
+	engine.ParseScenario("v.yaml", []byte(strings.Replace(with, "context: [regeerprogramma-2024/navo-twee-procent]", "context: [regeerprogramma-2024/navo-twee-procnt]", 1)), lib.Corpus, diags)
+	if len(diags.List) != 1 || diags.List[0].Code != "unknown-statement" || !strings.Contains(diags.List[0].Message, `did you mean "regeerprogramma-2024/navo-twee-procent"`) {
+		t.Errorf("unknown context statement: %v", diags.List)
+	}
+}

@@ -406,7 +406,7 @@ func (v *validator) question(q *Question) {
 }
 
 func (v *validator) citations(c Citations) {
-	for _, list := range [][]Ref{c.Supports, c.Conflicts} {
+	for _, list := range [][]Ref{c.Supports, c.Conflicts, c.Context} {
 		for _, r := range list {
 			if v.corpus.Statement(r.Value) == nil && !v.corpus.incomplete {
 				hint := v.corpus.suggestStatement(r.Value)

@@ -352,6 +352,7 @@ func (p *player) feedback(w *engine.World, q *engine.Question) {
 		}
 		p.printf("  > “%s”\n    — %s, §%s\n    (%s%s%s)\n", wrapIndent(st.Quote, 72, "    "), p.t(st.Doc.Title), st.Section, wrapIndent("“"+via+"” "+rel+mine, 70, "     "), "", "")
 	}
+	p.context(q, r.Answer)
 }
 
 // wrap breaks text into lines of at most width columns.
