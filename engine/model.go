@@ -80,15 +80,18 @@ type StateVars []*StateVar
 // Inject is one step of a scenario: a piece of news and the questions it raises.
 type Inject struct {
 	ID        Ref         `yaml:"id"`
-	Clock     string      `yaml:"clock"`
+	Clock     string      `yaml:"-"`     // the clock label ("T+0:00"), in Dutch when translated; see ClockIn
+	ClockSrc  yaml.Node   `yaml:"clock"` // a label, or a text {nl, en}
 	Title     Text        `yaml:"title"`
 	Text      Text        `yaml:"text"`
+	RoleText  []*RoleText `yaml:"role_text"` // what some roles read instead of text; see TextFor
 	EffectSrc []Source    `yaml:"effects"`
 	Questions []*Question `yaml:"questions"`
 	Next      []*Branch   `yaml:"next"`
 
-	effects []*rules.Effect
-	index   int
+	effects   []*rules.Effect
+	index     int
+	clockText Text
 }
 
 // Index returns the inject's position in the scenario.

@@ -96,6 +96,8 @@ func (g *schemaGen) fields(t reflect.Type, props map[string]any) {
 		case t.Name() == "Scenario" && name == "state":
 			g.ref(reflect.TypeFor[StateVar]())
 			s = stateSchema
+		case t.Name() == "Inject" && name == "clock":
+			s = map[string]any{"description": "a clock label such as T+0:00, or a text {nl, en}", "oneOf": []any{map[string]any{"type": "string"}, textSchema}}
 		case t.Name() == "Test" && name == "answers":
 			s = map[string]any{"description": "`policy`, or question ids mapped to answers", "oneOf": []any{
 				map[string]any{"const": "policy"}, map[string]any{"type": "object"}}}

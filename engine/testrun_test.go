@@ -99,3 +99,40 @@ func TestContextCitations(t *testing.T) {
 		t.Errorf("unknown context statement: %v", diags.List)
 	}
 }
+
+// TestClockAndRoleText: a clock label may be translated; an inject may give some roles their
+// own text.
+func TestClockAndRoleText(t *testing.T) {
+	lib := loadTestLib(t)
+	base := string(mustRead(t, "testdata/lib/voorbeeld.yaml"))
+	src := strings.Replace(base, `    clock: "Dag 2 09:00"`, `    clock: {nl: "Dag 2 09:00", en: "Day 2 09:00"}
+    role_text:
+      - roles: [def]
+        text: {nl: De marine meldt opzet., en: The navy reports intent.}`, 1)
+	diags := &engine.Diagnostics{}
+	s, ok := engine.ParseScenario("v.yaml", []byte(src), lib.Corpus, diags)
+	if !ok || len(diags.List) > 0 {
+		t.Fatalf("%v", diags.List)
+	}
+	in := s.Inject("onderzoek")
+	if in.ClockIn("en") != "Day 2 09:00" || in.ClockIn("nl") != "Dag 2 09:00" || in.Clock != "Dag 2 09:00" {
+		t.Errorf("clock %q %q %q", in.ClockIn("en"), in.ClockIn("nl"), in.Clock)
+	}
+	if s.Inject("melding").ClockIn("en") != "T+0:00" {
+		t.Errorf("plain clock %q", s.Inject("melding").ClockIn("en"))
+	}
+	if in.TextFor("def").EN != "The navy reports intent." || in.TextFor("bz").EN != in.Text.EN || in.TextFor("").EN != in.Text.EN {
+		t.Errorf("role text: %+v", in.TextFor("def"))
+	}
+	for _, bad := range []struct{ from, to, code string }{
+		{"roles: [def]", "roles: [deff]", "unknown-role"},
+		{`en: "Day 2 09:00"}`, `}`, "missing-translation"},
+		{`clock: {nl: "Dag 2 09:00", en: "Day 2 09:00"}`, `clock: [9]`, "wrong-type"},
+	} {
+		diags := &engine.Diagnostics{}
+		engine.ParseScenario("v.yaml", []byte(strings.Replace(src, bad.from, bad.to, 1)), lib.Corpus, diags)
+		if len(diags.List) != 1 || diags.List[0].Code != bad.code {
+			t.Errorf("%s: %v", bad.to, diags.List)
+		}
+	}
+}

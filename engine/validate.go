@@ -301,6 +301,7 @@ func (v *validator) inject(in *Inject) {
 		checkText(v.diags, v.file, in.Title, "title of inject "+in.ID.Value, false)
 		checkText(v.diags, v.file, in.Text, "text of inject "+in.ID.Value, true)
 	}
+	v.injectTexts(in)
 	in.effects = v.effects(in.EffectSrc)
 	for _, q := range in.Questions {
 		v.question(q)

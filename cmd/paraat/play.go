@@ -128,7 +128,7 @@ func (p *player) play(lens string) error {
 	for !w.Done() {
 		in := w.Current()
 		if p.s.Kind == engine.KindScenario {
-			p.printf("\n--- %s  %s ---\n%s\n", in.Clock, p.t(in.Title), wrap(p.t(in.Text), 78))
+			p.printf("\n--- %s  %s ---\n%s\n", in.ClockIn(p.lang), p.t(in.Title), wrap(p.t(in.Text), 78))
 			p.state(w)
 		}
 		for _, q := range w.Open("") {
