@@ -80,6 +80,8 @@ var Codes = []CodeInfo{
 		"No `start`, `next` or rule leads to the inject, so no playthrough shows it."},
 	{"dead-end", "A playthrough can end without a guaranteed ending",
 		"An inject without `next` (or whose last `next` entry has a condition) ends the playthrough, but every ending has a condition. Give the last ending no `when`, so there is always an ending."},
+	{"open-branches", "Every `next` entry of an inject has a condition",
+		"A warning: when none of the conditions holds, the playthrough ends at this inject and an ending is chosen. If that is meant, nothing needs to change; if the playthrough should go on, add a last `next` entry without `when`."},
 	{"shadowed", "An entry that can never be taken",
 		"A `next` entry or ending without a condition comes before others: the ones after it are never used. Move the unconditional entry to the end."},
 }
@@ -98,6 +100,7 @@ var codeRules = []struct{ words, code string }{
 	{"dead end", "dead-end"},
 	{"never taken", "shadowed"},
 	{"never reached", "shadowed"},
+	{"when none holds", "open-branches"},
 	{"missing translation", "missing-translation"},
 	{"unknown field", "unknown-field"},
 	{"unknown language", "unknown-field"},

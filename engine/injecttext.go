@@ -64,3 +64,22 @@ func (v *validator) injectTexts(in *Inject) {
 		checkText(v.diags, v.file, rt.Text, "role text of inject "+in.ID.Value, true)
 	}
 }
+
+// openBranches warns about injects whose every `next` entry has a condition: when none holds,
+// the playthrough ends there, which is easy to miss. Without an unconditional ending the
+// dead-end warning already says so.
+func (v *validator) openBranches(reach map[*Inject]bool) {
+	guaranteed := false
+	for _, e := range v.s.Endings {
+		guaranteed = guaranteed || e.When.Text == ""
+	}
+	for _, in := range v.s.Injects {
+		if !guaranteed {
+			break
+		}
+		if !reach[in] || len(in.Next) == 0 || in.Next[len(in.Next)-1].When.Text == "" {
+			continue
+		}
+		v.warnf(in.Next[len(in.Next)-1].When.Pos, "every `next` entry of inject %s has a condition: when none holds, the playthrough ends here (add a last entry without `when` if it should go on)", in.ID.Value)
+	}
+}

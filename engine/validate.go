@@ -540,6 +540,7 @@ func (v *validator) graph() {
 			}
 		}
 	}
+	v.openBranches(reach)
 	for _, in := range s.Injects {
 		if !reach[in] && !s.unresolved() {
 			v.warnf(in.ID.Pos, "inject %s is unreachable: no `next`, `start` or rule leads to it", in.ID.Value)

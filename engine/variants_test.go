@@ -87,6 +87,7 @@ var variants = []struct {
 	{"id-syntax", "  - id: sterke-coalitie", "  - id: Sterke_Coalitie", 0},
 	{"rule-without-when", "    when: \"cohesie >= 75\"\n", "", -1},
 	{"ending-shadows", "    when: \"cohesie >= 70 && escalatie <= 2\"\n", "", -1},
+	{"next-all-conditional", "      - goto: onderzoek\n  - id: tegenreactie", "      - when: \"escalatie < 3\"\n        goto: onderzoek\n  - id: tegenreactie", 0},
 	{"inject-unreachable", "    inject: navo-beraad\n", "", -83}, // reported at the inject no longer reached
 }
 
