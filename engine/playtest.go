@@ -21,7 +21,7 @@ func (v *validator) tests() {
 		}
 		t.Pos = posOf(&t.Answers)
 		if t.Lens.Value != "" && v.corpus.Lens(t.Lens.Value) == nil {
-			v.errorf(t.Lens.Pos, "unknown lens %q", t.Lens.Value)
+			v.errorf(t.Lens.Pos, "unknown lens %q%s", t.Lens.Value, didYouMean(t.Lens.Value, v.corpus.Lenses()))
 		}
 		n := &t.Answers
 		t.answers = map[string]Answer{}

@@ -119,6 +119,7 @@ type DiagnosticView struct {
 	Line     int    `json:"line,omitempty"`
 	Column   int    `json:"column,omitempty"`
 	Message  string `json:"message"`
+	Code     string `json:"code"` // stable; `paraat explain CODE` documents it
 	// Text is the whole diagnostic as `paraat check` prints it: file:line:column: message.
 	Text string `json:"text"`
 }
@@ -223,7 +224,7 @@ func checkResult(diags *engine.Diagnostics, file string) CheckResult {
 			continue
 		}
 		v := DiagnosticView{Severity: dg.Severity.String(), File: dg.File, Line: dg.Pos.Line, Column: dg.Pos.Column,
-			Message: dg.Message, Text: dg.String()}
+			Message: dg.Message, Code: dg.Code, Text: dg.String()}
 		if dg.Severity == engine.Error {
 			r.Errors++
 		} else {

@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/paraat-nl/paraat/engine"
 )
@@ -13,7 +12,8 @@ import (
 func runCheck(ctx context.Context, args []string, env func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fl := flag.NewFlagSet("check", flag.ContinueOnError)
 	fl.SetOutput(stderr)
-	sources := fl.String("sources", "", "folder with the policy source texts; verifies every quote")
+	var sources stringList
+	fl.Var(&sources, "sources", "folder with the policy source texts; verifies every quote (repeatable: the built-in sources and your own)")
 	quiet := fl.Bool("q", false, "print errors only, no warnings or summary")
 	strict := fl.Bool("strict", false, "treat warnings as errors")
 	var corpus corpusOptions
@@ -27,12 +27,12 @@ func runCheck(ctx context.Context, args []string, env func(string) string, stdin
 	}
 	ld := loadLayered(fl.Args(), corpus)
 	lib, diags := ld.lib, ld.diags
-	if *sources != "" {
-		if st, err := os.Stat(*sources); err != nil || !st.IsDir() {
-			fmt.Fprintf(stderr, "paraat check: --sources %s is not a folder\n", *sources)
+	if len(sources) > 0 {
+		dirs, ok := sourceDirs(sources, stderr)
+		if !ok {
 			return 2
 		}
-		engine.VerifyQuotes(lib.Corpus, os.DirFS(*sources), diags)
+		engine.VerifyQuotes(lib.Corpus, dirs, diags)
 	}
 	lib.Warn(diags)
 	diags.Keep(ld.asked)
@@ -51,7 +51,7 @@ func runCheck(ctx context.Context, args []string, env func(string) string, stdin
 			}
 		}
 		fmt.Fprintf(stdout, "\n%d scenarios, %d quizzes, %d statements in %d lenses", scen, quiz, len(lib.Corpus.Statements()), len(lib.Corpus.Lenses()))
-		if *sources != "" {
+		if len(sources) > 0 {
 			fmt.Fprint(stdout, " (quotes verified against the sources)")
 		}
 		fmt.Fprintf(stdout, "\n%d errors, %d warnings\n", errs, len(diags.List)-errs)

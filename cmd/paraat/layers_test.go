@@ -83,3 +83,20 @@ func TestCheckLayerConflict(t *testing.T) {
 		t.Fatalf("overrides: exit %d:\n%s", code, out)
 	}
 }
+
+// TestCheckSourcesLayers: each layer's quotes are verified against the --sources folders,
+// searched in turn.
+func TestCheckSourcesLayers(t *testing.T) {
+	dir := authorDir(t, ownPolicy)
+	src := t.TempDir()
+	os.WriteFile(filepath.Join(src, "gemeente.txt"), []byte("2.1 Informeren\nDe gemeente informeert de inwoners\nbinnen een uur.\n"), 0o644)
+	args := []string{"check", "-q", "--no-builtin", "--policy", testLib, "--sources", "../../engine/testdata/sources"}
+	_, out, _ := paraat(t, "", append(args, dir)...)
+	if !strings.Contains(out, "gemeente.yaml:2:9: source document gemeente.txt: open gemeente.txt: no such file or directory [source-missing]") {
+		t.Errorf("one folder:\n%s", out)
+	}
+	_, out, _ = paraat(t, "", append(args, "--sources", src, dir)...)
+	if strings.Contains(out, "gemeente") || !strings.Contains(out, "navo-twee-procent does not occur in rp.txt") {
+		t.Errorf("two folders:\n%s", out)
+	}
+}
