@@ -40,7 +40,7 @@ func (v *validator) id(r Ref, what string, seen map[string]Pos) {
 		v.errorf(r.Pos, "%s id %q must be lowercase kebab-case (a-z, 0-9, -)", what, r.Value)
 	case seen != nil:
 		if p, dup := seen[r.Value]; dup {
-			v.errorf(r.Pos, "%s id %q is used twice (first at line %d)", what, r.Value, p.Line)
+			v.errorf(r.Pos, "%s id %q is used twice: first at line %d, column %d, again here", what, r.Value, p.Line, p.Column)
 		}
 		seen[r.Value] = r.Pos
 	}

@@ -141,7 +141,13 @@ func loadLayered(paths []string, opt corpusOptions) loaded {
 		return "/" + name
 	}
 	for i := range sdiags.List {
-		sdiags.List[i].File = show(sdiags.List[i].File)
+		d := &sdiags.List[i]
+		if strings.Contains(d.Message, " is also used by ") { // names another scenario file
+			for internal, shown := range names {
+				d.Message = strings.ReplaceAll(d.Message, " "+internal, " "+shown)
+			}
+		}
+		d.File = show(d.File)
 	}
 	for _, s := range lib.Scenarios {
 		s.File = show(s.File)
