@@ -100,3 +100,18 @@ func TestCheckSourcesLayers(t *testing.T) {
 		t.Errorf("two folders:\n%s", out)
 	}
 }
+
+// TestCheckBrokenLayer: a policy file that does not parse is the one error; the citations of
+// the statements it would have defined are not reported again.
+func TestCheckBrokenLayer(t *testing.T) {
+	dir := authorDir(t, strings.Replace(ownPolicy, "title: {nl: Gemeentelijk crisisplan, en: Municipal crisis plan}", "title: {nl: Gemeentelijk crisisplan, en: Municipal crisis plan", 1))
+	path := filepath.Join(dir, "mijn.yaml")
+	data, _ := os.ReadFile(path)
+	cite := "            supports: [ivs-2026/zelf-gekozen-moment, ivs-2026/coalitieverband-via-eu]"
+	os.WriteFile(path, []byte(strings.Replace(string(data), cite, cite[:len(cite)-1]+", ivs-2026/gemeente-informeert-burgers]", 1)), 0o644)
+	code, out, _ := paraat(t, "", "check", "-q", dir)
+	want := filepath.Join(dir, "policy", "gemeente.yaml") + ":5:"
+	if code != 1 || strings.Count(out, "\n") != 1 || !strings.HasPrefix(out, want) || !strings.Contains(out, "[yaml-syntax]") {
+		t.Fatalf("exit %d:\n%s", code, out)
+	}
+}
