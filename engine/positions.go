@@ -149,3 +149,25 @@ func (v *validator) testScorePos(t *Test) Pos {
 	}
 	return t.Pos
 }
+
+// yamlHints say, for the YAML parser's terse messages, what usually causes them.
+var yamlHints = map[string]string{
+	"mapping values are not allowed in this context":  "a value that contains \": \" must be quoted, or the line is indented deeper than the field before it",
+	"did not find expected key":                       "check this line's indentation, and for a quote or bracket left open above it",
+	"did not find expected '-' indicator":             "this line is indented differently from the list entries above it",
+	"found a tab character that violates indentation": "indent with spaces, not tabs",
+	"could not find expected ':'":                     "a field name without ':', or a text continued on a line of its own: quote it or use > or |",
+	"did not find expected ',' or '}'":                "a { ... } left open",
+	"did not find expected ',' or ']'":                "a [ ... ] left open",
+	"found unexpected end of stream":                  "a quote or bracket left open",
+}
+
+// yamlHint adds the usual cause to a YAML parser message.
+func yamlHint(msg string) string {
+	for m, h := range yamlHints {
+		if strings.HasPrefix(msg, m) {
+			return msg + " (" + h + ")"
+		}
+	}
+	return msg
+}

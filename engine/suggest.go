@@ -91,5 +91,6 @@ func exprMessage(msg string, schema *rules.Schema) (string, string) {
 	if strings.Contains(msg, "would be rounded") {
 		return msg, "lossy-assignment"
 	}
-	return msg, "expression"
+	// expr names Go's types; an author writes float.
+	return strings.ReplaceAll(msg, "float64", "float"), "expression"
 }

@@ -363,7 +363,7 @@ func parseYAML(file string, data []byte, diags *Diagnostics) *yaml.Node {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		line, col, msg := yamlErrorPos(err.Error())
-		diags.addCode(Error, file, syntaxPos(data, line, col, msg), "yaml-syntax", msg)
+		diags.addCode(Error, file, syntaxPos(data, line, col, msg), "yaml-syntax", yamlHint(msg))
 		return nil
 	}
 	if len(doc.Content) == 0 {
