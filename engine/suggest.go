@@ -22,8 +22,11 @@ func closest(name string, candidates []string) string {
 			continue
 		}
 		d := editDistance(name, c)
-		if strings.HasSuffix(c, "/"+name) {
-			d = 0
+		switch {
+		case strings.HasSuffix(c, "/"+name):
+			d = 0 // a statement cited without its lens
+		case len(c) >= 3 && len(name) >= 3 && (strings.HasPrefix(name, c) || strings.HasPrefix(c, name)):
+			d = min(d, 1) // integer for int, ranking for rank
 		}
 		if d < bestD || d == bestD && c < best {
 			best, bestD = c, d

@@ -56,7 +56,7 @@ func (v *validator) run() {
 		s.Kind = KindScenario
 	}
 	if s.Kind != KindScenario && s.Kind != KindQuiz {
-		v.errorf(v.keyPos("kind"), "kind must be scenario or quiz, not %q", s.Kind)
+		v.errorf(v.keyPos("kind"), "kind must be scenario or quiz, not %q%s", s.Kind, didYouMean(s.Kind, []string{KindScenario, KindQuiz}))
 	}
 	if s.Version < 1 {
 		v.errorf(v.keyPos("version"), "version must be 1 or more")
@@ -211,7 +211,7 @@ func (v *validator) state() {
 		case "bool":
 			sv.kind = rules.Bool
 		default:
-			v.errorf(at("type"), "state variable %s: type must be int, float or bool", sv.Name)
+			v.errorf(at("type"), "state variable %s: type must be int, float or bool, not %q%s", sv.Name, sv.Type, didYouMean(sv.Type, []string{"int", "float", "bool"}))
 			vars = append(vars, rules.Var{Name: sv.Name, Kind: rules.Int})
 			continue
 		}
@@ -344,7 +344,7 @@ func (v *validator) question(q *Question) {
 			v.errorf(q.Decides.Pos, "decides: unknown role %q%s", strings.TrimPrefix(d, "role:"), didYouMean(strings.TrimPrefix(d, "role:"), s.roleIDs()))
 		}
 	default:
-		v.errorf(q.Decides.Pos, "decides must be majority, facilitator or role:ID, not %q", d)
+		v.errorf(q.Decides.Pos, "decides must be majority, facilitator or role:ID, not %q%s", d, didYouMean(d, []string{"majority", "facilitator"}))
 	}
 	q.opts = map[string]*Option{}
 	switch q.Type {
@@ -402,7 +402,7 @@ func (v *validator) question(q *Question) {
 	case "":
 		v.errorf(q.ID.Pos, "%s has no type (choice, multi, rank, number or text)", what)
 	default:
-		v.errorf(v.fieldPos(q.ID.Pos, "type"), "%s: unknown type %q (choice, multi, rank, number or text)", what, q.Type)
+		v.errorf(v.fieldPos(q.ID.Pos, "type"), "%s: unknown type %q%s (choice, multi, rank, number or text)", what, q.Type, didYouMean(q.Type, []string{Choice, Multi, Rank, Number, Free}))
 	}
 }
 
