@@ -67,9 +67,13 @@ func (v *validator) acceptPos(idPos Pos, i int, key string) Pos {
 	return idPos
 }
 
-// unresolved reports whether a `goto` or a rule's `inject` names no inject: then whatever
-// seems unreachable may only seem so, and the unknown name is the one error to report.
+// unresolved reports whether a `goto` or a rule's `inject` names no inject, or two injects
+// share an id: then whatever seems unreachable may only seem so, and the unknown or doubled
+// name is the one error to report.
 func (s *Scenario) unresolved() bool {
+	if len(s.injects) != len(s.Injects) {
+		return true
+	}
 	for _, in := range s.Injects {
 		for _, b := range in.Next {
 			if b.target == nil {

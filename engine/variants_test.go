@@ -88,6 +88,10 @@ var variants = []struct {
 	{"rule-without-when", "    when: \"cohesie >= 75\"\n", "", -1},
 	{"ending-shadows", "    when: \"cohesie >= 70 && escalatie <= 2\"\n", "", -1},
 	{"next-all-conditional", "      - goto: onderzoek\n  - id: tegenreactie", "      - when: \"escalatie < 3\"\n        goto: onderzoek\n  - id: tegenreactie", 0},
+	{"duplicate-inject", "  - id: navo-beraad\n", "  - id: navo-beraad\n    clock: \"T+12:00\"\n    text: {nl: Nog eens, en: Again}\n  - id: navo-beraad\n", 3},
+	{"duplicate-question", "      - id: toelichting\n", "      - id: bbp-doel\n        type: number\n        prompt: {nl: Nog eens, en: Again}\n        accept: [{value: 1, supports: [ivs-2026/navo-cmx]}]\n      - id: toelichting\n", 0},
+	{"test-lens-typo", "  - name: the policy path under the 2026 strategy\n", "  - name: the policy path under the 2026 strategy\n    lens: ivs-2062\n", 1},
+	{"goto-prefix", "goto: tegenreactie", "goto: tegenreac", 0},
 	{"inject-unreachable", "    inject: navo-beraad\n", "", -83}, // reported at the inject no longer reached
 }
 
