@@ -55,6 +55,9 @@ func runCheck(ctx context.Context, args []string, env func(string) string, stdin
 			fmt.Fprint(stdout, " (quotes verified against the sources)")
 		}
 		fmt.Fprintf(stdout, "\n%d errors, %d warnings\n", errs, len(diags.List)-errs)
+		if len(diags.List) > 0 {
+			fmt.Fprintln(stdout, "paraat explain CODE explains the [code] of a message")
+		}
 		if len(lib.Scenarios) > 0 {
 			fmt.Fprintln(stdout, "\nlens coverage (questions addressed / questions):")
 			fmt.Fprintf(stdout, "  %-28s", "")
