@@ -52,10 +52,11 @@ func runPlay(ctx context.Context, args []string, env func(string) string, stdin 
 	lang := fl.String("lang", "nl", "language: nl or en")
 	lens := fl.String("lens", "", "policy lens to score under (default: the scenario's)")
 	library := fl.String("library", "", "library folder (default: the built-in library)")
+	role := fl.String("role", "", "play as this role: its own inject texts and only the questions asked of it")
 	var corpus corpusOptions
 	corpus.flags(fl)
 	fl.Usage = func() {
-		fmt.Fprintln(stderr, "usage: paraat play [--lang nl|en] [--lens ID] [--library DIR] [--policy DIR]... [--no-builtin] SCENARIO")
+		fmt.Fprintln(stderr, "usage: paraat play [--lang nl|en] [--lens ID] [--role ID] [--library DIR] [--policy DIR]... [--no-builtin] SCENARIO")
 		fl.PrintDefaults()
 	}
 	if err := fl.Parse(args); err != nil {
@@ -84,7 +85,11 @@ func runPlay(ctx context.Context, args []string, env func(string) string, stdin 
 		fmt.Fprintf(stderr, "paraat play: unknown lens %q (known: %s)\n", *lens, strings.Join(lib.Corpus.Lenses(), ", "))
 		return 2
 	}
-	p := &player{lib: lib, s: s, lang: *lang, in: bufio.NewScanner(stdin), out: stdout}
+	if *role != "" && s.Role(*role) == nil {
+		fmt.Fprintf(stderr, "paraat play: %s has no role %q\n", s.ID.Value, *role)
+		return 2
+	}
+	p := &player{lib: lib, s: s, lang: *lang, role: *role, in: bufio.NewScanner(stdin), out: stdout}
 	p.in.Buffer(make([]byte, 64<<10), engine.MaxTextAnswer+1024)
 	if err := p.play(*lens); err != nil {
 		if err == io.EOF {
@@ -101,6 +106,7 @@ type player struct {
 	lib  *engine.Library
 	s    *engine.Scenario
 	lang string
+	role string // "" : every question, the general inject texts
 	in   *bufio.Scanner
 	out  io.Writer
 	at   time.Duration
@@ -128,10 +134,10 @@ func (p *player) play(lens string) error {
 	for !w.Done() {
 		in := w.Current()
 		if p.s.Kind == engine.KindScenario {
-			p.printf("\n--- %s  %s ---\n%s\n", in.ClockIn(p.lang), p.t(in.Title), wrap(p.t(in.Text), 78))
+			p.printf("\n--- %s  %s ---\n%s\n", in.ClockIn(p.lang), p.t(in.Title), wrap(p.t(in.TextFor(p.role)), 78))
 			p.state(w)
 		}
-		for _, q := range w.Open("") {
+		for _, q := range w.Open(p.role) {
 			a, err := p.ask(w, q)
 			if err != nil {
 				return err

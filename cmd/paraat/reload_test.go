@@ -171,3 +171,26 @@ func TestPlayContext(t *testing.T) {
 		t.Fatalf("exit %d: %s\n%s", code, errs, out)
 	}
 }
+
+// TestPlayRole: --role shows the role's own inject text and the translated clock.
+func TestPlayRole(t *testing.T) {
+	lib := copyLibrary(t)
+	path := filepath.Join(lib, "voorbeeld.yaml")
+	data, _ := os.ReadFile(path)
+	src := strings.Replace(string(data), `    clock: "T+0:00"`, `    clock: {nl: "Maandag 06:00", en: "Monday 06:00"}
+    role_text:
+      - roles: [def]
+        text: {nl: De marine ziet het schip liggen., en: The navy sees the ship lying there.}`, 1)
+	os.WriteFile(path, []byte(src), 0o644)
+	code, out, errs := paraat(t, "", "play", "--lang", "en", "--role", "def", "--no-builtin", "--library", lib, "voorbeeld")
+	if code != 0 || !strings.Contains(out, "--- Monday 06:00  Outage on a data cable ---\nThe navy sees the ship lying there.") {
+		t.Fatalf("exit %d: %s\n%s", code, errs, out)
+	}
+	code, out, _ = paraat(t, "", "play", "--lang", "en", "--no-builtin", "--library", lib, "voorbeeld")
+	if code != 0 || strings.Contains(out, "The navy sees") || !strings.Contains(out, "A network operator reports") {
+		t.Fatalf("without a role: exit %d\n%s", code, out)
+	}
+	if code, _, _ := paraat(t, "", "play", "--role", "admiraal", "--no-builtin", "--library", lib, "voorbeeld"); code != 2 {
+		t.Errorf("unknown role: exit %d", code)
+	}
+}

@@ -15,7 +15,7 @@ Usage:
                                            run the scenarios' playthrough tests
   paraat explain [CODE]                    explain a diagnostic code of paraat check
   paraat schema                            print the JSON Schema of the scenario and policy format
-  paraat play [--lang nl|en] [--lens ID] SCENARIO
+  paraat play [--lang nl|en] [--lens ID] [--role ID] SCENARIO
                                            play a scenario or quiz alone in the terminal
   paraat list [PATH]                       list the scenarios and quizzes of a library
   paraat serve [--addr 127.0.0.1:8080] [--db paraat.db] [--origins URL,...] [--library DIR]
