@@ -63,7 +63,7 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	if err := store.PutUser(ctx, server.User{Name: facName, Hash: server.HashPassword(facPassword)}); err != nil {
+	if err := store.PutUser(ctx, server.User{Name: facName, Hash: server.TestKDF.Hash(facPassword)}); err != nil {
 		t.Fatal(err)
 	}
 	// As `paraat serve` does, files with errors are left out; the tests need the example.
@@ -80,7 +80,7 @@ func newEnv(t *testing.T) *env {
 		defer cancel()
 		mgr.Shutdown(sctx)
 	})
-	srv, err := server.New(server.Config{Store: store, Library: lib, Live: mgr, Web: web.FS()})
+	srv, err := server.New(server.Config{Store: store, Library: lib, Live: mgr, Web: web.FS(), KDF: server.TestKDF})
 	if err != nil {
 		t.Fatal(err)
 	}

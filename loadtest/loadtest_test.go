@@ -28,7 +28,7 @@ func TestRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer store.Close()
-	if err := store.PutUser(ctx, server.User{Name: "anna", Hash: server.HashPassword("correct horse battery"), Admin: true}); err != nil {
+	if err := store.PutUser(ctx, server.User{Name: "anna", Hash: server.TestKDF.Hash("correct horse battery"), Admin: true}); err != nil {
 		t.Fatal(err)
 	}
 	lib, diags := engine.Load(scenarios.FS())
@@ -36,7 +36,7 @@ func TestRun(t *testing.T) {
 		t.Fatal(diags.Err())
 	}
 	mgr := live.New(store, lib, live.Options{})
-	srv, err := server.New(server.Config{Store: store, Library: lib, Live: mgr, Web: fstest.MapFS{}})
+	srv, err := server.New(server.Config{Store: store, Library: lib, Live: mgr, Web: fstest.MapFS{}, KDF: server.TestKDF})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -30,7 +30,7 @@ func TestMetrics(t *testing.T) {
 	}
 	mgr := live.New(store, lib, live.Options{})
 	defer mgr.Shutdown(ctx)
-	srv, err := server.New(server.Config{Store: store, Library: lib, Live: mgr, Web: fstest.MapFS{}})
+	srv, err := server.New(server.Config{Store: store, Library: lib, Live: mgr, Web: fstest.MapFS{}, KDF: server.TestKDF})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -23,6 +23,9 @@ const (
 	MaxNameRunes   = 40
 	MessagesPerSec = 20
 	MessageBurst   = 40
+	MaxSeq         = 1 << 53 // exact in a JavaScript number
+	MaxTimeLimitMS = 24 * 60 * 60 * 1000
+	MaxList        = 100 // options, rubric items
 )
 
 // Client message types.
@@ -105,6 +108,16 @@ func Decode(data []byte) (ClientMsg, error) {
 	}
 	if m.LastSeq < 0 || m.TimeLimitMS < 0 {
 		return ClientMsg{}, Errorf(EInvalid, "negative numbers are not allowed")
+	}
+	// Bounded so that no number overflows where it becomes a duration or a sequence.
+	if m.LastSeq > MaxSeq {
+		return ClientMsg{}, Errorf(EInvalid, "last_seq is larger than %d", int64(MaxSeq))
+	}
+	if m.TimeLimitMS > MaxTimeLimitMS {
+		return ClientMsg{}, Errorf(EInvalid, "time_limit_ms is larger than %d (a day)", MaxTimeLimitMS)
+	}
+	if len(m.Items) > MaxList || m.Answer != nil && (len(m.Answer.Options) > MaxList || len(m.Answer.Items) > MaxList) {
+		return ClientMsg{}, Errorf(EInvalid, "a list has more than %d entries", MaxList)
 	}
 	switch m.Type {
 	case MsgJoin:
@@ -263,13 +276,16 @@ type Ack struct {
 	Duplicate bool   `json:"duplicate"`
 }
 
-// ErrorMsg is a refusal.
+// ErrorMsg is a refusal. A refusal by a limit says when to retry and carries the reference
+// the server logs it under.
 type ErrorMsg struct {
-	Type    string    `json:"type"`
-	Seq     int64     `json:"seq"`
-	Ref     string    `json:"ref,omitempty"`
-	Code    ErrorCode `json:"code"`
-	Message string    `json:"message"`
+	Type         string    `json:"type"`
+	Seq          int64     `json:"seq"`
+	Ref          string    `json:"ref,omitempty"`
+	Code         ErrorCode `json:"code"`
+	Message      string    `json:"message"`
+	RetryAfterMS int64     `json:"retry_after_ms,omitempty"`
+	Reference    string    `json:"reference,omitempty"`
 }
 
 // AggregatesMsg carries the facilitator's live overview.

@@ -87,7 +87,7 @@ func TestCodes(t *testing.T) {
 }
 
 func TestPassword(t *testing.T) {
-	h := HashPassword("correct horse battery")
+	h := TestKDF.Hash("correct horse battery")
 	if !CheckPassword(h, "correct horse battery") || CheckPassword(h, "wrong") || !strings.HasPrefix(string(h), "$argon2id$") {
 		t.Fatal("argon2id round trip")
 	}

@@ -45,13 +45,13 @@ func newViewerEnv(t *testing.T) *viewerEnv {
 	}
 	mgr := live.New(store, lib, live.Options{})
 	t.Cleanup(func() { mgr.Shutdown(ctx) })
-	srv, err := server.New(server.Config{Store: store, Library: lib, Live: mgr, Web: fstest.MapFS{}})
+	srv, err := server.New(server.Config{Store: store, Library: lib, Live: mgr, Web: fstest.MapFS{}, KDF: server.TestKDF})
 	if err != nil {
 		t.Fatal(err)
 	}
 	hs := httptest.NewServer(srv)
 	t.Cleanup(hs.Close)
-	if err := store.PutUser(ctx, server.User{Name: "anna", Hash: server.HashPassword("correct horse battery")}); err != nil {
+	if err := store.PutUser(ctx, server.User{Name: "anna", Hash: server.TestKDF.Hash("correct horse battery")}); err != nil {
 		t.Fatal(err)
 	}
 	jar, _ := cookiejar.New(nil)

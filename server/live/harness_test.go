@@ -49,10 +49,10 @@ type env struct {
 func newEnv(t *testing.T, store server.Store, opts live.Options) *env {
 	t.Helper()
 	e := &env{t: t, store: store, opts: opts}
-	if err := store.PutUser(context.Background(), server.User{Name: "anna", Hash: server.HashPassword("correct horse battery")}); err != nil {
+	if err := store.PutUser(context.Background(), server.User{Name: "anna", Hash: server.TestKDF.Hash("correct horse battery")}); err != nil {
 		t.Fatal(err)
 	}
-	if err := store.PutUser(context.Background(), server.User{Name: "bob", Hash: server.HashPassword("another long password")}); err != nil {
+	if err := store.PutUser(context.Background(), server.User{Name: "bob", Hash: server.TestKDF.Hash("another long password")}); err != nil {
 		t.Fatal(err)
 	}
 	e.start()
@@ -70,7 +70,7 @@ func (e *env) start() {
 		e.t.Fatal(err)
 	}
 	srv, err := server.New(server.Config{Store: e.store, Library: library(e.t), Live: e.mgr,
-		Web: fstest.MapFS{"index.html": {Data: []byte("<p>ui</p>")}}, Origins: []string{"https://trusted.example"}})
+		Web: fstest.MapFS{"index.html": {Data: []byte("<p>ui</p>")}}, Origins: []string{"https://trusted.example"}, KDF: server.TestKDF})
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -605,6 +605,10 @@ func (h *hub) dispatch(c *client, m server.ClientMsg) error {
 	case server.MsgJoin, server.MsgResume, server.MsgWatch:
 		return server.Errorf(server.EConflict, "this connection has already joined; open a new one")
 	}
+	// An ended session is frozen: its log is the record the report is built from.
+	if h.st.ended && m.Type != server.MsgEnd {
+		return server.Errorf(server.EClosed, "the session has ended")
+	}
 	if c.part != nil {
 		switch m.Type {
 		case server.MsgAnswer:
