@@ -9,6 +9,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -21,10 +22,16 @@ import (
 	"github.com/paraat-nl/paraat/server/live"
 )
 
-var testLib *engine.Library
+var (
+	testLibMu sync.Mutex
+	testLib   *engine.Library
+)
 
+// library loads the built-in library once for all tests, which may run in parallel.
 func library(t testing.TB) *engine.Library {
 	t.Helper()
+	testLibMu.Lock()
+	defer testLibMu.Unlock()
 	if testLib == nil {
 		lib, diags := engine.Load(scenarios.FS())
 		if diags.Errors() > 0 {
@@ -44,11 +51,23 @@ type env struct {
 	srv   *httptest.Server
 	http  *http.Client
 	csrf  string
+
+	tune    func(*server.Config)
+	handler *server.Server
 }
 
 func newEnv(t *testing.T, store server.Store, opts live.Options) *env {
 	t.Helper()
-	e := &env{t: t, store: store, opts: opts}
+	return newEnvTuned(t, store, opts, nil)
+}
+
+// newEnvTuned is newEnv with tune applied to the HTTP server's configuration.
+func newEnvTuned(t *testing.T, store server.Store, opts live.Options, tune func(*server.Config)) *env {
+	t.Helper()
+	if opts.Codes == nil {
+		opts.Codes = server.NewCodeGuard(nil) // shared by HTTP and websocket, as paraat serve does
+	}
+	e := &env{t: t, store: store, opts: opts, tune: tune}
 	if err := store.PutUser(context.Background(), server.User{Name: "anna", Hash: server.TestKDF.Hash("correct horse battery")}); err != nil {
 		t.Fatal(err)
 	}
@@ -69,8 +88,14 @@ func (e *env) start() {
 	if err := e.mgr.Start(context.Background()); err != nil {
 		e.t.Fatal(err)
 	}
-	srv, err := server.New(server.Config{Store: e.store, Library: library(e.t), Live: e.mgr,
-		Web: fstest.MapFS{"index.html": {Data: []byte("<p>ui</p>")}}, Origins: []string{"https://trusted.example"}, KDF: server.TestKDF})
+	cfg := server.Config{Store: e.store, Library: library(e.t), Live: e.mgr,
+		Web: fstest.MapFS{"index.html": {Data: []byte("<p>ui</p>")}}, Origins: []string{"https://trusted.example"}, KDF: server.TestKDF,
+		Codes: e.opts.Codes}
+	if e.tune != nil {
+		e.tune(&cfg)
+	}
+	srv, err := server.New(cfg)
+	e.handler = srv
 	if err != nil {
 		e.t.Fatal(err)
 	}
