@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"net/http"
+	"runtime/debug"
 	"slices"
 	"sync"
 	"time"
@@ -31,6 +32,10 @@ const (
 	DefaultLoginMemoryMiB = 64
 )
 
+// releaseKiB is the size of a password check above which its memory is handed back to the
+// system at once.
+const releaseKiB = 16 << 10
+
 // auth keeps facilitator logins in memory, limits failed attempts and bounds the memory
 // that password checks take.
 type auth struct {
@@ -51,8 +56,14 @@ func newAuth(store Store, now func() time.Time, secure bool, kdf KDF, memoryMiB 
 	if memoryMiB <= 0 {
 		memoryMiB = DefaultLoginMemoryMiB
 	}
+	// The hash unknown names are checked against is made now, not at the first unknown name,
+	// where it would take memory outside the budget while another check runs.
+	dummy := kdf.Hash("not a password")
+	if kdf.MemoryKiB >= releaseKiB {
+		debug.FreeOSMemory()
+	}
 	return &auth{store: store, now: now, secure: secure, ttl: 12 * time.Hour,
-		dummy:    sync.OnceValue(func() []byte { return kdf.Hash("not a password") }),
+		dummy:    func() []byte { return dummy },
 		attempts: newWindow(now, LoginFailures, LoginWindow),
 		hashing:  &budget{free: int64(memoryMiB) << 10, total: int64(memoryMiB) << 10},
 		logins:   map[string]*login{}}
@@ -89,6 +100,12 @@ func (a *auth) Login(ctx context.Context, name, pw, addr string) (string, *login
 		return "", nil, Limited(EUnavailable, time.Second, "the server is checking other passwords; try again in a second")
 	}
 	ok := CheckPassword(hash, pw)
+	if cost >= releaseKiB {
+		// The hash's memory is garbage now, but the runtime would keep it, and collect it
+		// only when the heap doubles: a few checks in a row would hold hundreds of MiB.
+		// Handing it back before the budget is freed makes the budget a bound on memory.
+		debug.FreeOSMemory()
+	}
 	a.hashing.give(cost)
 	if err != nil || !ok {
 		return "", nil, Errorf(EUnauthorized, "wrong name or password")
