@@ -9,6 +9,7 @@ import (
 // TestCodeGuardIPv6: the addresses of one IPv6 /64 count as one client, so that a guesser
 // cannot take a fresh address for every 30 codes; another /64 and IPv4 are counted apart.
 func TestCodeGuardIPv6(t *testing.T) {
+	t.Parallel()
 	g := NewCodeGuard(nil)
 	for i := range CodeFailures {
 		addr := fmt.Sprintf("[2001:db8:1:2::%x]:%d", i+1, 40000+i)
@@ -31,6 +32,7 @@ func TestCodeGuardIPv6(t *testing.T) {
 // forgotten once their minute is over, so the guard's memory follows the addresses of the
 // last minute, not every address ever seen.
 func TestCodeGuardForgets(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
 	g := NewCodeGuard(func() time.Time { return now })
 	const n = 10_000

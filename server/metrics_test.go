@@ -18,6 +18,7 @@ import (
 
 // TestMetrics checks who may read GET /api/metrics and that it carries the live counters.
 func TestMetrics(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "m.db"))
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 )
 
 func TestDecode(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		in, code string
 	}{
@@ -72,6 +73,7 @@ func FuzzDecode(f *testing.F) {
 }
 
 func TestCodes(t *testing.T) {
+	t.Parallel()
 	seen := map[string]bool{}
 	for i := 0; i < 1000; i++ {
 		c := NewCode()
@@ -91,6 +93,7 @@ func TestCodes(t *testing.T) {
 // TestKDFParameters: production hashes keep RFC 9106's parameters with 64 MiB; parameters
 // round-trip through their notation and absurd ones are refused, also inside a stored hash.
 func TestKDFParameters(t *testing.T) {
+	t.Parallel()
 	if DefaultKDF != (KDF{Time: 3, MemoryKiB: 64 << 10, Threads: 2}) || DefaultKDF.String() != "m=65536,t=3,p=2" {
 		t.Fatalf("production parameters changed: %v", DefaultKDF)
 	}
@@ -111,6 +114,7 @@ func TestKDFParameters(t *testing.T) {
 // TestLoginBudget: a password check that does not fit in the memory budget is refused at
 // once with unavailable and Retry-After, and the attempt does not count as a failure.
 func TestLoginBudget(t *testing.T) {
+	t.Parallel()
 	store := &oneUser{u: User{Name: "anna", Hash: KDF{Time: 1, MemoryKiB: 8 << 10, Threads: 1}.Hash("correct horse battery")}}
 	a := newAuth(store, time.Now, false, TestKDF, 8)
 	if !a.hashing.take(1) { // another check holds part of the budget
@@ -145,6 +149,7 @@ func (s *oneUser) User(_ context.Context, name string) (User, error) {
 }
 
 func TestPassword(t *testing.T) {
+	t.Parallel()
 	h := TestKDF.Hash("correct horse battery")
 	if !CheckPassword(h, "correct horse battery") || CheckPassword(h, "wrong") || !strings.HasPrefix(string(h), "$argon2id$") {
 		t.Fatal("argon2id round trip")

@@ -93,6 +93,7 @@ type errBody struct {
 // TestScenarioSource: the full scenario, with what participants only see after a reveal,
 // is for facilitators only, and quotes every statement it cites.
 func TestScenarioSource(t *testing.T) {
+	t.Parallel()
 	e := newViewerEnv(t)
 	var eb errBody
 	if st := e.do(e.anon, "GET", "/api/scenarios/voorbeeld/source", "", "", "", &eb); st != http.StatusUnauthorized || eb.Error.Code != server.EUnauthorized {
@@ -149,6 +150,7 @@ func TestScenarioSource(t *testing.T) {
 // TestCheck: a pasted draft gets the diagnostics of `paraat check`, and its detail when it
 // loads; only a logged-in facilitator with the CSRF token may send one.
 func TestCheck(t *testing.T) {
+	t.Parallel()
 	e := newViewerEnv(t)
 	good, err := fs.ReadFile(scenarios.FS(), "voorbeeld.yaml")
 	if err != nil {
