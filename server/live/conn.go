@@ -328,8 +328,11 @@ func (m *Manager) message(ctx context.Context, c *client, h *hub, b *bucket, typ
 		if json.Unmarshal(data, &ref) != nil || len(ref.Ref) > server.MaxRef {
 			ref.Ref = ""
 		}
-		m.refuse(c, h, ref.Ref, server.Limited(server.ERateLimited, b.retryAfter(),
-			"more than %d messages per second; slow down", server.MessagesPerSec))
+		e := server.Limited(server.ERateLimited, b.retryAfter(), "more than %d messages per second; slow down", server.MessagesPerSec)
+		if b.tokens >= -1 { // the first refusal of a run: logged once, not once per frame
+			m.log.Info("refused", "ref", e.Reference, "code", e.Code, "addr", server.ClientAddr(ctx, c.ws.RemoteAddr().String()), "reason", e.Message)
+		}
+		m.refuse(c, h, ref.Ref, e)
 		return h, true
 	}
 	if typ != websocket.TextMessage {
