@@ -24,6 +24,8 @@ type login struct {
 
 // Login limits (SECURITY.md).
 const (
+	// MaxUserName is the longest account name `paraat user add` accepts.
+	MaxUserName = 40
 	// LoginFailures is how many failed logins a name or an address may have in LoginWindow.
 	LoginFailures = 5
 	LoginWindow   = time.Minute
@@ -80,6 +82,11 @@ func randomToken() string {
 // cannot all pass a check made before any of them failed; a successful login gives its
 // count back.
 func (a *auth) Login(ctx context.Context, name, pw, addr string) (string, *login, error) {
+	if len(name) > MaxUserName {
+		// No account has such a name; refusing it here keeps long names out of the limiter's
+		// memory, and costs an attacker as little as it costs the server.
+		return "", nil, Errorf(EUnauthorized, "wrong name or password")
+	}
 	keys := []string{"u:" + name, "a:" + host(addr)}
 	booked, wait := a.attempts.book(keys...)
 	if wait > 0 {

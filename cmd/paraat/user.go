@@ -71,7 +71,7 @@ func runUser(ctx context.Context, args []string, env func(string) string, stdin 
 }
 
 func validUserName(s string) bool {
-	if s == "" || len(s) > 40 {
+	if s == "" || len(s) > server.MaxUserName {
 		return false
 	}
 	for _, r := range s {
