@@ -16,7 +16,6 @@ import (
 	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
-	"github.com/paraat-nl/paraat/engine"
 	"github.com/paraat-nl/paraat/scenarios"
 	"github.com/paraat-nl/paraat/server"
 	"github.com/paraat-nl/paraat/server/live"
@@ -66,8 +65,8 @@ func newEnv(t *testing.T) *env {
 	if err := store.PutUser(ctx, server.User{Name: facName, Hash: server.TestKDF.Hash(facPassword)}); err != nil {
 		t.Fatal(err)
 	}
-	// As `paraat serve` does, files with errors are left out; the tests need the example.
-	lib, diags := engine.Load(scenarios.FS())
+	// Loaded once for all tests; as `paraat serve` does, files with errors are left out.
+	lib, diags := scenarios.Library()
 	if lib.Scenario("voorbeeld") == nil {
 		t.Fatalf("the built-in example does not load: %v", diags.Err())
 	}

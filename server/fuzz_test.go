@@ -12,8 +12,6 @@ import (
 	"testing"
 	"testing/fstest"
 
-	"github.com/paraat-nl/paraat/engine"
-	"github.com/paraat-nl/paraat/scenarios"
 	"github.com/paraat-nl/paraat/server"
 	"github.com/paraat-nl/paraat/server/live"
 	"github.com/paraat-nl/paraat/server/sqlite"
@@ -35,10 +33,7 @@ func newBodyFuzz(f *testing.F) *bodyFuzz {
 		f.Fatal(err)
 	}
 	f.Cleanup(func() { store.Close() })
-	lib, diags := engine.Load(scenarios.FS())
-	if diags.Errors() > 0 {
-		f.Fatal(diags.Err())
-	}
+	lib := builtin(f)
 	mgr := live.New(store, lib, live.Options{})
 	f.Cleanup(func() { mgr.Shutdown(ctx) })
 	// Limits per address stay on; each request comes from an address of its own so that the

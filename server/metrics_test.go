@@ -25,10 +25,7 @@ func TestMetrics(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer store.Close()
-	lib, diags := engine.Load(scenarios.FS())
-	if diags.Errors() > 0 {
-		t.Fatal(diags.Err())
-	}
+	lib := builtin(t)
 	mgr := live.New(store, lib, live.Options{})
 	defer mgr.Shutdown(ctx)
 	srv, err := server.New(server.Config{Store: store, Library: lib, Live: mgr, Web: fstest.MapFS{}, KDF: server.TestKDF})
@@ -63,4 +60,14 @@ func TestMetrics(t *testing.T) {
 	if st, _ := get(http.Header{"X-Forwarded-For": {"203.0.113.7"}}); st != http.StatusForbidden {
 		t.Errorf("proxied request: status %d, want 403", st)
 	}
+}
+
+// builtin is the built-in library, loaded once for all tests.
+func builtin(t testing.TB) *engine.Library {
+	t.Helper()
+	lib, diags := scenarios.Library()
+	if lib.Scenario("voorbeeld") == nil {
+		t.Fatalf("the built-in example does not load: %v", diags.Err())
+	}
+	return lib
 }

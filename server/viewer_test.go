@@ -39,10 +39,7 @@ func newViewerEnv(t *testing.T) *viewerEnv {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	lib, diags := engine.Load(scenarios.FS())
-	if lib.Scenario("voorbeeld") == nil {
-		t.Fatalf("the built-in example does not load: %v", diags.Err())
-	}
+	lib := builtin(t)
 	mgr := live.New(store, lib, live.Options{})
 	t.Cleanup(func() { mgr.Shutdown(ctx) })
 	srv, err := server.New(server.Config{Store: store, Library: lib, Live: mgr, Web: fstest.MapFS{}, KDF: server.TestKDF})

@@ -9,7 +9,6 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -22,24 +21,14 @@ import (
 	"github.com/paraat-nl/paraat/server/live"
 )
 
-var (
-	testLibMu sync.Mutex
-	testLib   *engine.Library
-)
-
-// library loads the built-in library once for all tests, which may run in parallel.
+// library is the built-in library, loaded once for all tests, which may run in parallel.
 func library(t testing.TB) *engine.Library {
 	t.Helper()
-	testLibMu.Lock()
-	defer testLibMu.Unlock()
-	if testLib == nil {
-		lib, diags := engine.Load(scenarios.FS())
-		if diags.Errors() > 0 {
-			t.Fatalf("library: %v", diags.Err())
-		}
-		testLib = lib
+	lib, diags := scenarios.Library()
+	if diags.Errors() > 0 {
+		t.Fatalf("library: %v", diags.Err())
 	}
-	return testLib
+	return lib
 }
 
 // env is a running server (store, live manager, HTTP) and a logged-in facilitator.
