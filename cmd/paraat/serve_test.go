@@ -176,3 +176,23 @@ func TestRedact(t *testing.T) {
 		}
 	}
 }
+
+// TestServeLimitFlags: limits and trusted proxies are checked before anything starts.
+func TestServeLimitFlags(t *testing.T) {
+	t.Parallel()
+	db := filepath.Join(t.TempDir(), "p.db")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--trusted-proxies", "10.0.0.0/8,proxy.example"}, "trusted proxy"},
+		{[]string{"--max-conns", "0"}, "at least 1"},
+		{[]string{"--max-conns-per-address", "-5"}, "at least 1"},
+		{[]string{"--login-memory", "0"}, "at least 1"},
+	} {
+		code, _, stderr := paraat(t, "", append([]string{"serve", "--addr", "127.0.0.1:0", "--db", db}, tc.args...)...)
+		if code != 2 || !strings.Contains(stderr, tc.want) {
+			t.Errorf("%v: exit %d, %q (want 2 and %q)", tc.args, code, stderr, tc.want)
+		}
+	}
+}
