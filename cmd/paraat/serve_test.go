@@ -49,6 +49,8 @@ func TestUserAdd(t *testing.T) {
 		{"empty", "", []string{"eva"}, 2, "no password"},
 		{"bad name", "a long enough password\n", []string{"<b>"}, 2, "a name is"},
 		{"no name", "", nil, 2, "usage"},
+		{"bad argon2", "a long enough password\n", []string{"--argon2", "m=1,t=1,p=1", "fee"}, 2, "argon2id memory"},
+		{"own argon2", "a long enough password\n", []string{"--argon2", "m=128,t=1,p=1", "gus"}, 0, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
