@@ -19,7 +19,7 @@ type meResponse struct {
 
 func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	if !s.originOK(r) {
-		writeErr(w, Errorf(EForbidden, "origin not allowed"))
+		writeErr(w, Errorf(EForbidden, originRefused))
 		return
 	}
 	var req struct {
@@ -231,7 +231,7 @@ func (s *Server) handleJoinLookup(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handleStudy(w http.ResponseWriter, r *http.Request) {
 	if !s.originOK(r) {
-		writeErr(w, Errorf(EForbidden, "origin not allowed"))
+		writeErr(w, Errorf(EForbidden, originRefused))
 		return
 	}
 	var req StudyRequest

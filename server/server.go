@@ -146,11 +146,11 @@ func New(cfg Config) (*Server, error) {
 	// small, and the live layer writes frames it has serialised once (see live/conn.go).
 	s.upgrader = websocket.Upgrader{ReadBufferSize: 1024, WriteBufferPool: &sync.Pool{}, CheckOrigin: s.originOK,
 		Error: func(w http.ResponseWriter, r *http.Request, status int, reason error) {
-			code := EInvalid
+			code, msg := EInvalid, reason.Error()
 			if status == http.StatusForbidden {
-				code = EForbidden
+				code, msg = EForbidden, originRefused
 			}
-			writeJSON(w, status, map[string]any{"error": Error{Code: code, Message: reason.Error()}})
+			writeJSON(w, status, map[string]any{"error": Error{Code: code, Message: msg}})
 		}}
 	s.routes()
 	return s, nil
@@ -267,6 +267,11 @@ func decodeBody(w http.ResponseWriter, r *http.Request, v any) error {
 	return nil
 }
 
+// originRefused explains a refused Origin, for the operator who sees it first: serving under
+// a host name needs that name as the base URL.
+const originRefused = "origin not allowed: the server accepts its --base-url and --origins (scheme included), " +
+	"and without --base-url only addresses and localhost"
+
 // originOK accepts requests without an Origin (not from a browser) and from the allowed
 // origins, scheme included: the base URL and --origins. Without a base URL the request's own
 // origin is allowed only when its host is an IP address or localhost: a page of another name
@@ -324,7 +329,7 @@ func (s *Server) facilitator(next func(http.ResponseWriter, *http.Request, *logi
 		}
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			if !s.originOK(r) {
-				writeErr(w, Errorf(EForbidden, "origin not allowed"))
+				writeErr(w, Errorf(EForbidden, originRefused))
 				return
 			}
 			if err := checkCSRF(r, l); err != nil {
