@@ -36,6 +36,9 @@ type serveConfig struct {
 	MaxConns        int
 	StudyPerMinute  int
 	LoginMemoryMiB  int
+	// KDF: the argon2id parameters accounts are hashed with (paraat user add --argon2); a
+	// login for an unknown name is checked against a hash with the same, to take as long.
+	KDF server.KDF
 }
 
 // Validate checks the configuration.
@@ -76,7 +79,9 @@ func runServe(ctx context.Context, args []string, env func(string) string, stdin
 	fl.StringVar(&origins, "origins", env("PARAAT_ORIGINS"), "other allowed origins, comma-separated, e.g. https://oefening.example.nl ($PARAAT_ORIGINS)")
 	fl.StringVar(&cfg.BaseURL, "base-url", env("PARAAT_BASE_URL"), "public URL for join links (default: from each request) ($PARAAT_BASE_URL)")
 	fl.BoolVar(&cfg.SecureCookies, "secure-cookies", env("PARAAT_SECURE_COOKIES") == "1", "mark the login cookie Secure (behind TLS)")
-	var proxies string
+	var proxies, kdfText string
+	fl.StringVar(&kdfText, "argon2", envOr(env, "PARAAT_ARGON2", server.DefaultKDF.String()),
+		"argon2id parameters the accounts were made with, as for paraat user add ($PARAAT_ARGON2)")
 	fl.StringVar(&proxies, "trusted-proxies", env("PARAAT_TRUSTED_PROXIES"), "reverse proxies whose X-Forwarded-For is believed, comma-separated addresses or prefixes, e.g. 127.0.0.1,10.0.0.0/8 ($PARAAT_TRUSTED_PROXIES)")
 	intFlag := func(p *int, name, envKey string, def int, usage string) {
 		*p = def
@@ -97,6 +102,10 @@ func runServe(ctx context.Context, args []string, env func(string) string, stdin
 		return 2
 	}
 	var err error
+	if cfg.KDF, err = server.ParseKDF(kdfText); err != nil {
+		fmt.Fprintf(stderr, "paraat serve: --argon2: %v\n", err)
+		return 2
+	}
 	if cfg.TrustedProxies, err = server.ParseProxies(proxies); err != nil {
 		fmt.Fprintf(stderr, "paraat serve: --trusted-proxies: %v\n", err)
 		return 2
@@ -139,7 +148,7 @@ func serve(ctx context.Context, cfg serveConfig, lib *engine.Library, store serv
 	h, err := server.New(server.Config{Store: store, Library: lib, Live: mgr, Web: ui, Origins: cfg.Origins,
 		BaseURL: cfg.BaseURL, SecureCookies: cfg.SecureCookies, Logger: log, Codes: codes,
 		TrustedProxies: cfg.TrustedProxies, MaxConnsPerAddr: cfg.MaxConnsPerAddr, MaxConns: cfg.MaxConns,
-		StudyPerMinute: cfg.StudyPerMinute, LoginMemoryMiB: cfg.LoginMemoryMiB})
+		StudyPerMinute: cfg.StudyPerMinute, LoginMemoryMiB: cfg.LoginMemoryMiB, KDF: cfg.KDF})
 	if err != nil {
 		fmt.Fprintf(stderr, "paraat serve: %v\n", err)
 		return 2

@@ -75,7 +75,7 @@ func TestServe(t *testing.T) {
 	var out, errb lockedBuffer
 	done := make(chan int, 1)
 	go func() {
-		done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--db", db}, func(string) string { return "" }, strings.NewReader(""), &out, &errb)
+		done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--db", db}, testEnv, strings.NewReader(""), &out, &errb)
 	}()
 	url := waitURL(t, &out, &errb, done)
 
