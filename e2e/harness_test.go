@@ -16,7 +16,7 @@ import (
 	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
-	"github.com/paraat-nl/paraat/scenarios"
+	"github.com/paraat-nl/paraat/internal/builtin"
 	"github.com/paraat-nl/paraat/server"
 	"github.com/paraat-nl/paraat/server/live"
 	"github.com/paraat-nl/paraat/server/sqlite"
@@ -66,7 +66,7 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	// Loaded once for all tests; as `paraat serve` does, files with errors are left out.
-	lib, diags := scenarios.Library()
+	lib, diags := builtin.Library()
 	if lib.Scenario("voorbeeld") == nil {
 		t.Fatalf("the built-in example does not load: %v", diags.Err())
 	}

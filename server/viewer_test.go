@@ -39,7 +39,7 @@ func newViewerEnv(t *testing.T) *viewerEnv {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	lib := builtin(t)
+	lib := builtinLib(t)
 	mgr := live.New(store, lib, live.Options{})
 	t.Cleanup(func() { mgr.Shutdown(ctx) })
 	srv, err := server.New(server.Config{Store: store, Library: lib, Live: mgr, Web: fstest.MapFS{}, KDF: server.TestKDF})

@@ -282,7 +282,12 @@ class Console {
       case 'close': if (w) delete w.deadlines[m.question]; break;
       // A decision, whoever took it (a close's tally, a role, the facilitator), comes as its
       // own event right after the record that took it.
-      case 'decide': case 'decided': if (w) w.decisions[m.question] = m.answer; break;
+      case 'decide': case 'decided':
+        if (w) {
+          w.decisions[m.question] = m.answer;
+          if (m.tie) w.ties[m.question] = m.tie; else delete w.ties[m.question];
+        }
+        break;
       case 'reveal': if (w) w.revealed[m.question] = true; break;
       case 'inject': if (w) w.deadlines = {}; break;
       case 'answer':
