@@ -11,7 +11,9 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/paraat-nl/paraat/engine"
@@ -34,6 +36,9 @@ type serveConfig struct {
 	MaxSessions int
 	// StoreFaults makes this fraction of appends fail at random, for fault-injection runs.
 	StoreFaults float64
+	ReloadEvery time.Duration // how often --library is looked at for changes; 0: on SIGHUP only
+
+	watch func(ctx context.Context, apply func(*engine.Library)) // reloads the library; nil: never
 }
 
 // Validate checks the configuration.
@@ -81,6 +86,9 @@ func runServe(ctx context.Context, args []string, env func(string) string, stdin
 	fl.IntVar(&cfg.MaxSessions, "max-sessions", 10000, "live sessions kept in memory at most; beyond, joins are refused with overloaded")
 	fl.Float64Var(&cfg.StoreFaults, "store-faults", 0, "testing only: make this fraction of log appends fail at random (half before, half after the commit)")
 	profile := fl.String("profile", "", "write CPU, heap and goroutine profiles of this run to the folder (on stop)")
+	fl.DurationVar(&cfg.ReloadEvery, "reload-every", 2*time.Second, "look for changed library files this often (0: reload on SIGHUP only)")
+	var corpus corpusOptions
+	corpus.flags(fl)
 	if err := fl.Parse(args); err != nil {
 		return 2
 	}
@@ -110,7 +118,15 @@ func runServe(ctx context.Context, args []string, env func(string) string, stdin
 	if cfg.Library != "" {
 		paths = []string{cfg.Library}
 	}
-	lib, diags := loadLibrary(paths)
+	// From here on SIGHUP reloads the library instead of ending the server.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	ld := loadLayered(paths, corpus)
+	lib, diags := ld.lib, ld.diags
+	cfg.watch = func(ctx context.Context, apply func(*engine.Library)) {
+		watchLibrary(ctx, hup, libraryDirs(paths, corpus), cfg.ReloadEvery, log, func() loaded { return loadLayered(paths, corpus) }, apply)
+	}
 	if diags.Errors() > 0 {
 		printDiags(stderr, diags, false)
 		fmt.Fprintf(stderr, "paraat serve: %d scenario errors; the files with errors are left out\n", diags.Errors())
@@ -145,6 +161,9 @@ func serve(ctx context.Context, cfg serveConfig, lib *engine.Library, store serv
 	if err != nil {
 		fmt.Fprintf(stderr, "paraat serve: %v\n", err)
 		return 1
+	}
+	if cfg.watch != nil {
+		go cfg.watch(ctx, func(lib *engine.Library) { mgr.SetLibrary(lib); h.SetLibrary(lib) })
 	}
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, IdleTimeout: 2 * time.Minute}
 	url := cfg.BaseURL
