@@ -21,6 +21,7 @@ Usage:
                                            print a session's after-action report
   paraat load [--participants N] [--sessions S] [--injects N] [--burst] [--flood D] [--reconnect]
                                            measure a server with real websocket clients
+  paraat baseline [--addr ADDR]            the plain server 'paraat load --baseline' compares with
 
 PATH is a library folder (with policy/ inside) or scenario files; the default is the built-in
 library. Run 'paraat COMMAND -h' for the flags of a command.
@@ -32,14 +33,15 @@ type command func(ctx context.Context, args []string, env func(string) string, s
 
 func commands() map[string]command {
 	return map[string]command{
-		"check":  runCheck,
-		"test":   runTest,
-		"play":   runPlay,
-		"list":   runList,
-		"serve":  runServe,
-		"user":   runUser,
-		"report": runReport,
-		"load":   runLoad,
+		"check":    runCheck,
+		"test":     runTest,
+		"play":     runPlay,
+		"list":     runList,
+		"serve":    runServe,
+		"user":     runUser,
+		"report":   runReport,
+		"load":     runLoad,
+		"baseline": runBaseline,
 	}
 }
 

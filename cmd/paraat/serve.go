@@ -65,8 +65,21 @@ func runServe(ctx context.Context, args []string, env func(string) string, stdin
 	fl.StringVar(&origins, "origins", env("PARAAT_ORIGINS"), "other allowed origins, comma-separated, e.g. https://oefening.example.nl ($PARAAT_ORIGINS)")
 	fl.StringVar(&cfg.BaseURL, "base-url", env("PARAAT_BASE_URL"), "public URL for join links (default: from each request) ($PARAAT_BASE_URL)")
 	fl.BoolVar(&cfg.SecureCookies, "secure-cookies", env("PARAAT_SECURE_COOKIES") == "1", "mark the login cookie Secure (behind TLS)")
+	profile := fl.String("profile", "", "write CPU, heap and goroutine profiles of this run to the folder (on stop)")
 	if err := fl.Parse(args); err != nil {
 		return 2
+	}
+	if *profile != "" {
+		stop, err := startProfiles(*profile)
+		if err != nil {
+			fmt.Fprintf(stderr, "paraat serve: --profile: %v\n", err)
+			return 1
+		}
+		defer func() {
+			if err := stop(); err != nil {
+				fmt.Fprintf(stderr, "paraat serve: --profile: %v\n", err)
+			}
+		}()
 	}
 	for _, o := range strings.Split(origins, ",") {
 		if o = strings.TrimSpace(o); o != "" {
