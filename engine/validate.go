@@ -332,6 +332,15 @@ func (v *validator) question(q *Question) {
 	default:
 		v.errorf(q.Decides.Pos, "decides must be majority, facilitator or role:ID, not %q", d)
 	}
+	switch q.Assess.Value {
+	case "", AssessJudgement:
+	case AssessFact:
+		if q.Type == Rank || q.Type == Free {
+			v.errorf(q.Assess.Pos, "%s: assess: fact applies to choice, multi and number questions; a %s question is always scored with partial credit", what, q.Type)
+		}
+	default:
+		v.errorf(q.Assess.Pos, "%s: assess must be judgement or fact, not %q", what, q.Assess.Value)
+	}
 	q.opts = map[string]*Option{}
 	switch q.Type {
 	case Choice, Multi, Rank:

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"errors"
 	"io"
 	"net/http"
@@ -35,6 +36,7 @@ type SourceOption struct {
 	Conflicts []string `json:"conflicts"`
 	When      string   `json:"when,omitempty"`
 	Score     string   `json:"score,omitempty"`
+	Fixed     bool     `json:"fixed,omitempty"` // keeps its place when the options are shuffled
 }
 
 // SourceAccept is an accepted value of a number question.
@@ -59,6 +61,8 @@ type SourceItem struct {
 type SourceQuestion struct {
 	QuestionView
 	Feedback *Text          `json:"feedback,omitempty"`
+	Fixed    bool           `json:"fixed,omitempty"`  // options shown in the file's order
+	Assess   string         `json:"assess,omitempty"` // judgement or fact
 	Options  []SourceOption `json:"options,omitempty"`
 	Accept   []SourceAccept `json:"accept,omitempty"`
 	Rubric   []SourceItem   `json:"rubric,omitempty"`
@@ -178,11 +182,12 @@ func SourceOf(lib *engine.Library, sc *engine.Scenario) SourceDetail {
 		si := SourceInject{ID: in.ID.Value, Clock: in.Clock, Title: T(in.Title), Text: T(in.Text),
 			Effects: sources(in.EffectSrc), Questions: []SourceQuestion{}, Next: []BranchView{}}
 		for _, q := range in.Questions {
-			sq := SourceQuestion{QuestionView: QuestionViewOf(q), Feedback: TP(q.Feedback)}
+			sq := SourceQuestion{QuestionView: QuestionViewOf(q, q.Options), Feedback: TP(q.Feedback), Fixed: q.Fixed,
+				Assess: cmp.Or(q.Assess.Value, engine.AssessJudgement)}
 			for _, o := range q.Options {
 				sq.Options = append(sq.Options, SourceOption{ID: o.ID.Value, Text: T(o.Text), Feedback: TP(o.Feedback),
 					Effects: sources(o.EffectSrc), Supports: refs(o.Supports), Conflicts: refs(o.Conflicts),
-					When: o.When.Text, Score: o.Score.Text})
+					When: o.When.Text, Score: o.Score.Text, Fixed: o.Fixed})
 				cite(o.Citations)
 			}
 			for _, a := range q.Accept {
