@@ -47,11 +47,39 @@ type Scenario struct {
 	Rules    []*Rule     `yaml:"rules"`
 	Endings  []*Ending   `yaml:"endings"`
 	Tests    []*Test     `yaml:"tests"`
+	Brief    *Brief      `yaml:"brief"`
+	Relax    []*Relax    `yaml:"relax"`
 
 	schema    *rules.Schema
 	injects   map[string]*Inject
 	questions map[string]*Question
 	rules     map[string]*Rule
+}
+
+// Brief is the author's account of a scenario or quiz: what it trains, which documents it
+// rests on, and where those documents disagree. It is shown to trainers, never scored.
+type Brief struct {
+	Goals         []Text `yaml:"goals"`
+	Sources       []Text `yaml:"sources"`
+	Disagreements []Text `yaml:"disagreements"`
+	Pos           Pos    `yaml:"-"`
+}
+
+// UnmarshalYAML decodes the brief and remembers where it is; the structure was checked before
+// decoding.
+func (b *Brief) UnmarshalYAML(n *yaml.Node) error {
+	type plain Brief
+	if err := n.Decode((*plain)(b)); err != nil {
+		return err
+	}
+	b.Pos = posOf(n)
+	return nil
+}
+
+// Relax lifts one assessment gate for this file, with the written reason a trainer reads.
+type Relax struct {
+	Gate   Ref  `yaml:"gate"`
+	Reason Text `yaml:"reason"`
 }
 
 // Role is a role or a team a participant can take.
@@ -83,15 +111,18 @@ type StateVars []*StateVar
 // Inject is one step of a scenario: a piece of news and the questions it raises.
 type Inject struct {
 	ID        Ref         `yaml:"id"`
-	Clock     string      `yaml:"clock"`
+	Clock     string      `yaml:"-"`     // the clock label ("T+0:00"), in Dutch when translated; see ClockIn
+	ClockSrc  yaml.Node   `yaml:"clock"` // a label, or a text {nl, en}
 	Title     Text        `yaml:"title"`
 	Text      Text        `yaml:"text"`
+	RoleText  []*RoleText `yaml:"role_text"` // what some roles read instead of text; see TextFor
 	EffectSrc []Source    `yaml:"effects"`
 	Questions []*Question `yaml:"questions"`
 	Next      []*Branch   `yaml:"next"`
 
-	effects []*rules.Effect
-	index   int
+	effects   []*rules.Effect
+	index     int
+	clockText Text
 }
 
 // Index returns the inject's position in the scenario.
@@ -179,6 +210,9 @@ func (q *Question) AskedOf(role string) bool {
 type Citations struct {
 	Supports  []Ref `yaml:"supports"`
 	Conflicts []Ref `yaml:"conflicts"`
+	// Context are statements that inform the choice without supporting or opposing it: shown
+	// with the feedback, never scored.
+	Context []Ref `yaml:"context"`
 }
 
 // Option is one answer to a choice, multi or rank question.
@@ -221,6 +255,7 @@ type Rule struct {
 	When      Source   `yaml:"when"`
 	EffectSrc []Source `yaml:"effects"`
 	Inject    Ref      `yaml:"inject"`
+	Return    bool     `yaml:"return"` // after the inject (and where it leads), back to the interrupted flow
 	Message   Text     `yaml:"message"`
 
 	cond    *rules.Program
@@ -235,6 +270,8 @@ type Ending struct {
 	When  Source `yaml:"when"`
 	Title Text   `yaml:"title"`
 	Text  Text   `yaml:"text"`
+	// Best marks the ending a scenario's policy path should reach; at most one per file.
+	Best bool `yaml:"best"`
 
 	cond *rules.Program
 }
@@ -244,6 +281,7 @@ type Test struct {
 	Name    string    `yaml:"name"`
 	Lens    Ref       `yaml:"lens"`
 	Answers yaml.Node `yaml:"answers"`
+	Default Ref       `yaml:"default"` // for questions not in answers: first (option offered) or none
 	Expect  Expect    `yaml:"expect"`
 	Pos     Pos       `yaml:"-"`
 

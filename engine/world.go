@@ -149,7 +149,8 @@ type World struct {
 	visited   map[string]bool
 	fired     []Fired
 	firedSet  map[string]bool
-	pending   []*Inject // injects triggered by rules, in firing order
+	pending   []*Rule   // rules with an inject that fired, in firing order
+	returns   []*Inject // where detours of rules with `return: true` come back to, innermost last
 	closed    map[string]bool
 	decisions map[string]*Decision
 	decided   []string // question ids in decision order
@@ -681,9 +682,10 @@ func (w *World) decide(q *Question, a Answer, by string, at time.Duration) {
 }
 
 func (w *World) updateScore() {
+	// In decision order: a float sum depends on its order, and a map has none.
 	got, max := 0.0, 0.0
-	for _, d := range w.decisions {
-		if d.Score.Addressed {
+	for _, q := range w.decided {
+		if d := w.decisions[q]; d.Score.Addressed {
 			got += d.Score.Points
 			max += d.Score.Max
 		}
@@ -738,7 +740,7 @@ func (w *World) runRules(at time.Duration) {
 		w.fired = append(w.fired, Fired{Rule: r.ID.Value, At: at})
 		w.effects(r.effects)
 		if r.target != nil {
-			w.pending = append(w.pending, r.target)
+			w.pending = append(w.pending, r)
 		}
 	}
 }
@@ -762,29 +764,54 @@ func (w *World) advance() error {
 		}
 	}
 	for len(w.pending) > 0 {
-		next := w.pending[0]
+		r := w.pending[0]
 		w.pending = w.pending[1:]
-		if !w.visited[next.ID.Value] {
-			w.show(next)
+		if !w.visited[r.target.ID.Value] {
+			if r.Return {
+				w.returns = append(w.returns, w.current)
+			}
+			w.show(r.target)
 			return nil
 		}
 	}
-	for _, b := range w.current.Next {
+	// Follow `next`; where it ends inside a detour, continue with the `next` of the inject
+	// the detour interrupted.
+	for from := w.current; ; {
+		next, ok := w.branch(from)
+		if !ok {
+			return nil
+		}
+		if next != nil {
+			w.show(next)
+			return nil
+		}
+		if len(w.returns) == 0 {
+			break
+		}
+		from = w.returns[len(w.returns)-1]
+		w.returns = w.returns[:len(w.returns)-1]
+	}
+	w.end()
+	return nil
+}
+
+// branch returns the target of the first `next` entry of in whose condition holds, nil when
+// none does, and false when evaluating a condition failed (w.err is set).
+func (w *World) branch(in *Inject) (*Inject, bool) {
+	for _, b := range in.Next {
 		ok := b.cond == nil
 		if !ok {
 			var err error
 			if ok, err = w.machine.Bool(b.cond, w.env); err != nil {
 				w.err = err
-				return nil
+				return nil, false
 			}
 		}
 		if ok {
-			w.show(b.target)
-			return nil
+			return b.target, true
 		}
 	}
-	w.end()
-	return nil
+	return nil, true
 }
 
 func (w *World) end() {

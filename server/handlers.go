@@ -117,17 +117,17 @@ func (s *Server) handleScenarios(w http.ResponseWriter, r *http.Request) {
 		Scenarios []ScenarioSummary `json:"scenarios"`
 		Lenses    []lensView        `json:"lenses"`
 	}{Scenarios: []ScenarioSummary{}, Lenses: []lensView{}}
-	for _, sc := range s.cfg.Library.Scenarios {
+	for _, sc := range s.lib().Scenarios {
 		out.Scenarios = append(out.Scenarios, summaryOf(sc))
 	}
-	for _, id := range s.cfg.Library.Corpus.Lenses() {
-		out.Lenses = append(out.Lenses, lensView{ID: id, Title: T(s.cfg.Library.Corpus.Lens(id).Title())})
+	for _, id := range s.lib().Corpus.Lenses() {
+		out.Lenses = append(out.Lenses, lensView{ID: id, Title: T(s.lib().Corpus.Lens(id).Title())})
 	}
 	writeJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) handleScenario(w http.ResponseWriter, r *http.Request) {
-	sc := s.cfg.Library.Scenario(r.PathValue("id"))
+	sc := s.lib().Scenario(r.PathValue("id"))
 	if sc == nil {
 		writeErr(w, Errorf(ENotFound, "no scenario %q", r.PathValue("id")))
 		return
@@ -170,7 +170,7 @@ func (s *Server) handleCreateSession(w http.ResponseWriter, r *http.Request, l *
 		writeErr(w, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, Info(row, s.cfg.Library, s.baseURL(r)))
+	writeJSON(w, http.StatusCreated, Info(row, s.lib(), s.baseURL(r)))
 }
 
 func (s *Server) handleSessions(w http.ResponseWriter, r *http.Request, l *login) {
@@ -188,13 +188,13 @@ func (s *Server) handleSessions(w http.ResponseWriter, r *http.Request, l *login
 		if m, err := ParseMeta(row.Meta); err == nil && m.Study {
 			continue
 		}
-		out = append(out, Info(row, s.cfg.Library, s.baseURL(r)))
+		out = append(out, Info(row, s.lib(), s.baseURL(r)))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"sessions": out})
 }
 
 func (s *Server) handleSession(w http.ResponseWriter, r *http.Request, l *login, row SessionRow) {
-	writeJSON(w, http.StatusOK, Info(row, s.cfg.Library, s.baseURL(r)))
+	writeJSON(w, http.StatusOK, Info(row, s.lib(), s.baseURL(r)))
 }
 
 func (s *Server) handleJoinLookup(w http.ResponseWriter, r *http.Request) {
@@ -219,7 +219,7 @@ func (s *Server) handleJoinLookup(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, Errorf(EExpired, "this join code has expired"))
 		return
 	}
-	in := Info(row, s.cfg.Library, "")
+	in := Info(row, s.lib(), "")
 	writeJSON(w, http.StatusOK, map[string]any{"session": row.ID, "title": in.Title, "scenario": row.Scenario,
 		"scope": in.Scope, "roles": in.Roles, "teams": in.Teams})
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/paraat-nl/paraat/engine/analyze"
 	"io"
 	"io/fs"
 	"log/slog"
@@ -11,6 +12,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -69,6 +71,10 @@ type Server struct {
 	log      *slog.Logger
 	upgrader websocket.Upgrader
 	mux      *http.ServeMux
+	library  atomic.Pointer[engine.Library] // cfg.Library, replaced by SetLibrary
+
+	analysesMu sync.Mutex
+	analyses   map[*engine.Scenario]*analyze.Report // by scenario, for the library being served (SetLibrary clears it)
 }
 
 // New returns a server; cfg must be valid.
@@ -86,6 +92,7 @@ func New(cfg Config) (*Server, error) {
 		cfg.Codes = NewCodeGuard(cfg.Now)
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, auth: newAuth(cfg.Store, cfg.Now, cfg.SecureCookies)}
+	s.library.Store(cfg.Library)
 	// Small read buffers and no write buffer of its own per connection: client messages are
 	// small, and the live layer writes frames it has serialised once (see live/conn.go).
 	s.upgrader = websocket.Upgrader{ReadBufferSize: 1024, WriteBufferPool: &sync.Pool{}, CheckOrigin: s.originOK,

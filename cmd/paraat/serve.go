@@ -11,11 +11,14 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/paraat-nl/paraat/engine"
 	"github.com/paraat-nl/paraat/server"
+	"github.com/paraat-nl/paraat/server/faultstore"
 	"github.com/paraat-nl/paraat/server/live"
 	"github.com/paraat-nl/paraat/web"
 )
@@ -28,6 +31,14 @@ type serveConfig struct {
 	Origins       []string
 	BaseURL       string
 	SecureCookies bool
+	// IdleTimeout and MaxSessions bound the live sessions in memory (live.Options).
+	IdleTimeout time.Duration
+	MaxSessions int
+	// StoreFaults makes this fraction of appends fail at random, for fault-injection runs.
+	StoreFaults float64
+	ReloadEvery time.Duration // how often --library is looked at for changes; 0: on SIGHUP only
+
+	watch func(ctx context.Context, apply func(*engine.Library)) // reloads the library; nil: never
 }
 
 // Validate checks the configuration.
@@ -43,6 +54,12 @@ func (c *serveConfig) Validate() error {
 		if st, err := os.Stat(c.Library); err != nil || !st.IsDir() {
 			errs = append(errs, fmt.Errorf("--library %q is not a folder", c.Library))
 		}
+	}
+	if c.StoreFaults < 0 || c.StoreFaults >= 1 {
+		errs = append(errs, fmt.Errorf("--store-faults %v: want a fraction from 0 up to 1", c.StoreFaults))
+	}
+	if c.IdleTimeout < 0 || c.MaxSessions < 0 {
+		errs = append(errs, errors.New("--idle-timeout and --max-sessions cannot be negative"))
 	}
 	return errors.Join(errs...)
 }
@@ -65,7 +82,13 @@ func runServe(ctx context.Context, args []string, env func(string) string, stdin
 	fl.StringVar(&origins, "origins", env("PARAAT_ORIGINS"), "other allowed origins, comma-separated, e.g. https://oefening.example.nl ($PARAAT_ORIGINS)")
 	fl.StringVar(&cfg.BaseURL, "base-url", env("PARAAT_BASE_URL"), "public URL for join links (default: from each request) ($PARAAT_BASE_URL)")
 	fl.BoolVar(&cfg.SecureCookies, "secure-cookies", env("PARAAT_SECURE_COOKIES") == "1", "mark the login cookie Secure (behind TLS)")
+	fl.DurationVar(&cfg.IdleTimeout, "idle-timeout", 10*time.Minute, "unload a live session from memory after this long without connections")
+	fl.IntVar(&cfg.MaxSessions, "max-sessions", 10000, "live sessions kept in memory at most; beyond, joins are refused with overloaded")
+	fl.Float64Var(&cfg.StoreFaults, "store-faults", 0, "testing only: make this fraction of log appends fail at random (half before, half after the commit)")
 	profile := fl.String("profile", "", "write CPU, heap and goroutine profiles of this run to the folder (on stop)")
+	fl.DurationVar(&cfg.ReloadEvery, "reload-every", 2*time.Second, "look for changed library files this often (0: reload on SIGHUP only)")
+	var corpus corpusOptions
+	corpus.flags(fl)
 	if err := fl.Parse(args); err != nil {
 		return 2
 	}
@@ -95,7 +118,15 @@ func runServe(ctx context.Context, args []string, env func(string) string, stdin
 	if cfg.Library != "" {
 		paths = []string{cfg.Library}
 	}
-	lib, diags := loadLibrary(paths)
+	// From here on SIGHUP reloads the library instead of ending the server.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	ld := loadLayered(paths, corpus)
+	lib, diags := ld.lib, ld.diags
+	cfg.watch = func(ctx context.Context, apply func(*engine.Library)) {
+		watchLibrary(ctx, hup, libraryDirs(paths, corpus), cfg.ReloadEvery, log, func() loaded { return loadLayered(paths, corpus) }, apply)
+	}
 	if diags.Errors() > 0 {
 		printDiags(stderr, diags, false)
 		fmt.Fprintf(stderr, "paraat serve: %d scenario errors; the files with errors are left out\n", diags.Errors())
@@ -106,12 +137,16 @@ func runServe(ctx context.Context, args []string, env func(string) string, stdin
 		return 1
 	}
 	defer store.Close()
+	if cfg.StoreFaults > 0 {
+		log.Warn("fault injection: log appends fail at random", "rate", cfg.StoreFaults)
+		store = faultstore.Wrap(store, cfg.StoreFaults, uint64(time.Now().UnixNano()))
+	}
 	return serve(ctx, cfg, lib, store, web.FS(), log, stdout, stderr)
 }
 
 func serve(ctx context.Context, cfg serveConfig, lib *engine.Library, store server.Store, ui fs.FS, log *slog.Logger, stdout, stderr io.Writer) int {
 	codes := server.NewCodeGuard(nil)
-	mgr := live.New(store, lib, live.Options{Logger: log, Codes: codes})
+	mgr := live.New(store, lib, live.Options{Logger: log, Codes: codes, IdleTimeout: cfg.IdleTimeout, MaxSessions: cfg.MaxSessions})
 	if err := mgr.Start(ctx); err != nil {
 		fmt.Fprintf(stderr, "paraat serve: %v\n", err)
 		return 1
@@ -126,6 +161,9 @@ func serve(ctx context.Context, cfg serveConfig, lib *engine.Library, store serv
 	if err != nil {
 		fmt.Fprintf(stderr, "paraat serve: %v\n", err)
 		return 1
+	}
+	if cfg.watch != nil {
+		go cfg.watch(ctx, func(lib *engine.Library) { mgr.SetLibrary(lib); h.SetLibrary(lib) })
 	}
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, IdleTimeout: 2 * time.Minute}
 	url := cfg.BaseURL

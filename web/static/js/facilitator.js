@@ -205,7 +205,6 @@ class Console {
 
   stop() {
     clearInterval(this.tick);
-    clearTimeout(this.reportTimer);
     document.removeEventListener('keydown', this.keys);
     document.body.classList.remove('presenter');
     if (this.live) this.live.stop();
@@ -280,13 +279,10 @@ class Console {
       }
       case 'ended': this.sess.phase = 'ended'; break;
       case 'open': if (w && m.deadline) w.deadlines[m.question] = Date.parse(m.deadline) - this.offset; break;
-      case 'close':
-        // Closing decides a shared world's question, and the log has no event of its own
-        // for that: the decision comes with the report.
-        if (w) delete w.deadlines[m.question];
-        this.refreshReport();
-        break;
-      case 'decide': if (w) w.decisions[m.question] = m.answer; break;
+      case 'close': if (w) delete w.deadlines[m.question]; break;
+      // A decision, whoever took it (a close's tally, a role, the facilitator), comes as its
+      // own event right after the record that took it.
+      case 'decide': case 'decided': if (w) w.decisions[m.question] = m.answer; break;
       case 'reveal': if (w) w.revealed[m.question] = true; break;
       case 'inject': if (w) w.deadlines = {}; break;
       case 'answer':
@@ -295,11 +291,6 @@ class Console {
         }
         break;
     }
-  }
-
-  refreshReport() {
-    clearTimeout(this.reportTimer);
-    this.reportTimer = setTimeout(() => this.loadReport(), 150);
   }
 
   // loadReport fills in what the snapshot leaves out: the free-text answers given before
