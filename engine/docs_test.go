@@ -76,7 +76,17 @@ func dropEllipses(n *yaml.Node) {
 			}
 		}
 		n.Content = keep
-	case yaml.MappingNode, yaml.DocumentNode:
+	case yaml.MappingNode:
+		var keep []*yaml.Node
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if k := n.Content[i]; k.Kind == yaml.ScalarNode && k.Value == "..." {
+				continue // {...}: the rest of a mapping left out
+			}
+			dropEllipses(n.Content[i+1])
+			keep = append(keep, n.Content[i], n.Content[i+1])
+		}
+		n.Content = keep
+	case yaml.DocumentNode:
 		for _, c := range n.Content {
 			dropEllipses(c)
 		}

@@ -329,6 +329,11 @@ func (w *World) Validate(q *Question, a *Answer) error {
 	if a == nil {
 		return refuse(CodeInvalid, "no answer given")
 	}
+	// An answer carries the fields of its question's type only: a stray field would be
+	// stored, and shown in reports, without ever being scored.
+	if f := a.stray(q.Type); f != "" {
+		return refuse(CodeInvalid, "question %s is a %s question; its answer has no field %q", q.ID.Value, q.Type, f)
+	}
 	switch q.Type {
 	case Choice:
 		o := q.opts[a.Option]
@@ -364,6 +369,9 @@ func (w *World) Validate(q *Question, a *Answer) error {
 		if a.Number == nil || math.IsNaN(*a.Number) || math.IsInf(*a.Number, 0) {
 			return refuse(CodeInvalid, "question %s needs a number", q.ID.Value)
 		}
+		if math.Abs(*a.Number) > MaxNumberAnswer {
+			return refuse(CodeInvalid, "the number is out of range (at most %g either way)", MaxNumberAnswer)
+		}
 	case Free:
 		if strings.TrimSpace(a.Text) == "" {
 			return refuse(CodeInvalid, "question %s needs a text", q.ID.Value)
@@ -371,13 +379,60 @@ func (w *World) Validate(q *Question, a *Answer) error {
 		if len(a.Text) > MaxTextAnswer {
 			return refuse(CodeInvalid, "the answer is longer than %d bytes", MaxTextAnswer)
 		}
+		seen := map[string]bool{}
 		for _, id := range a.Items {
 			if q.Item(id) == nil {
 				return refuse(CodeInvalid, "question %s has no rubric item %q", q.ID.Value, id)
 			}
+			if seen[id] {
+				return refuse(CodeInvalid, "rubric item %q is given twice", id)
+			}
+			seen[id] = true
 		}
 	}
 	return nil
+}
+
+// MaxNumberAnswer bounds a number answer either way: beyond it no accepted value lies, and
+// reports and exports stay readable.
+const MaxNumberAnswer = 1e15
+
+// stray returns the JSON name of a field that an answer to a question of type t must not
+// have, or "".
+func (a *Answer) stray(t string) string {
+	switch {
+	case a.Option != "" && t != Choice:
+		return "option"
+	case a.Options != nil && t != Multi && t != Rank:
+		return "options"
+	case a.Number != nil && t != Number:
+		return "number"
+	case a.Text != "" && t != Free:
+		return "text"
+	case a.Items != nil && t != Free:
+		return "items"
+	}
+	return ""
+}
+
+// shaped returns the answer with only the fields of type t. Replaying a log written before
+// answers were checked this strictly drops what was never scored.
+func (a *Answer) shaped(t string) *Answer {
+	if a == nil {
+		return nil
+	}
+	b := Answer{}
+	switch t {
+	case Choice:
+		b.Option = a.Option
+	case Multi, Rank:
+		b.Options = a.Options
+	case Number:
+		b.Number = a.Number
+	case Free:
+		b.Text, b.Items = a.Text, a.Items
+	}
+	return &b
 }
 
 func (w *World) answer(ev Event) error {
@@ -398,6 +453,7 @@ func (w *World) answer(ev Event) error {
 	if w.responses[q.ID.Value][ev.Participant] != nil {
 		return refuse(CodeDuplicate, "question %s was already answered", q.ID.Value)
 	}
+	ev.Answer = ev.Answer.shaped(q.Type)
 	if err := w.Validate(q, ev.Answer); err != nil {
 		return err
 	}
@@ -642,6 +698,7 @@ func (w *World) facilitatorDecide(ev Event) error {
 	if w.decisions[q.ID.Value] != nil {
 		return refuse(CodeDuplicate, "question %s is already decided", q.ID.Value)
 	}
+	ev.Answer = ev.Answer.shaped(q.Type)
 	if err := w.Validate(q, ev.Answer); err != nil {
 		return err
 	}

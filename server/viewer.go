@@ -314,7 +314,7 @@ func (s *Server) handleCheck(w http.ResponseWriter, r *http.Request, l *login) {
 	res := checkResult(diags, checkFile)
 	res.Scenario = d
 	if sc != nil && ok {
-		res.Analysis = analyze.Analyze(sc, s.cfg.Library.Corpus, analyze.Options{Bound: draftBound})
+		res.Analysis = analyze.Analyze(sc, s.lib().Corpus, analyze.Options{Bound: draftBound})
 	}
 	writeJSON(w, http.StatusOK, res)
 }

@@ -44,11 +44,11 @@ statements:
 // about the files asked about only, and --strict makes them errors.
 func TestCheckOwnLayer(t *testing.T) {
 	dir := authorDir(t, ownPolicy)
-	code, out, _ := paraat(t, "", "check", filepath.Join(dir, "mijn.yaml"))
+	code, out, _ := paraat(t, "", "check", "--gates=off", filepath.Join(dir, "mijn.yaml"))
 	if code != 0 || !strings.Contains(out, "0 errors, 0 warnings") {
 		t.Fatalf("check FILE: exit %d:\n%s", code, out)
 	}
-	code, out, _ = paraat(t, "", "check", dir)
+	code, out, _ = paraat(t, "", "check", "--gates=off", dir)
 	wantWarn := filepath.Join(dir, "policy", "gemeente.yaml") + ":7:9: warning: statement ivs-2026/gemeente-informeert-burgers is not cited by any scenario or quiz [not-cited]"
 	if code != 0 || !strings.Contains(out, wantWarn) || !strings.Contains(out, "0 errors, 1 warnings") {
 		t.Fatalf("check DIR: exit %d:\n%s", code, out)
@@ -56,7 +56,7 @@ func TestCheckOwnLayer(t *testing.T) {
 	if strings.Contains(out, "scenarios/policy") {
 		t.Errorf("warnings about the built-in corpus:\n%s", out)
 	}
-	code, out, _ = paraat(t, "", "check", "--strict", dir)
+	code, out, _ = paraat(t, "", "check", "--gates=off", "--strict", dir)
 	if code != 1 || !strings.Contains(out, "1 errors, 0 warnings") {
 		t.Fatalf("check --strict: exit %d:\n%s", code, out)
 	}
@@ -70,7 +70,7 @@ func TestCheckOwnLayer(t *testing.T) {
 // error, naming both places, and nothing follows from it.
 func TestCheckLayerConflict(t *testing.T) {
 	dir := authorDir(t, strings.Replace(ownPolicy, "gemeente-informeert-burgers", "zelf-gekozen-moment", 1))
-	code, out, _ := paraat(t, "", "check", "-q", dir)
+	code, out, _ := paraat(t, "", "check", "--gates=off", "-q", dir)
 	want := filepath.Join(dir, "policy", "gemeente.yaml") + ":7:9: statement ivs-2026/zelf-gekozen-moment already exists in scenarios/policy/ivs-2026.yaml:"
 	if code != 1 || strings.Count(out, "\n") != 1 || !strings.HasPrefix(out, want) || !strings.HasSuffix(out, "[statement-exists]\n") {
 		t.Fatalf("exit %d:\n%s", code, out)
@@ -78,7 +78,7 @@ func TestCheckLayerConflict(t *testing.T) {
 	// With a reason it replaces the built-in statement.
 	dir = authorDir(t, strings.Replace(strings.Replace(ownPolicy, "gemeente-informeert-burgers", "zelf-gekozen-moment", 1),
 		"    summary:", "    overrides: our municipality reads the strategy this way\n    summary:", 1))
-	code, out, _ = paraat(t, "", "check", "-q", dir)
+	code, out, _ = paraat(t, "", "check", "--gates=off", "-q", dir)
 	if code != 0 || out != "" {
 		t.Fatalf("overrides: exit %d:\n%s", code, out)
 	}
@@ -109,7 +109,7 @@ func TestCheckBrokenLayer(t *testing.T) {
 	data, _ := os.ReadFile(path)
 	cite := "            supports: [ivs-2026/zelf-gekozen-moment, ivs-2026/coalitieverband-via-eu]"
 	os.WriteFile(path, []byte(strings.Replace(string(data), cite, cite[:len(cite)-1]+", ivs-2026/gemeente-informeert-burgers]", 1)), 0o644)
-	code, out, _ := paraat(t, "", "check", "-q", dir)
+	code, out, _ := paraat(t, "", "check", "--gates=off", "-q", dir)
 	want := filepath.Join(dir, "policy", "gemeente.yaml") + ":5:"
 	if code != 1 || strings.Count(out, "\n") != 1 || !strings.HasPrefix(out, want) || !strings.Contains(out, "[yaml-syntax]") {
 		t.Fatalf("exit %d:\n%s", code, out)

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/paraat-nl/paraat/engine"
+	"github.com/paraat-nl/paraat/server"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -18,8 +19,17 @@ var update = flag.Bool("update", false, "rewrite golden files")
 func paraat(t *testing.T, stdin string, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	code := run(context.Background(), args, func(string) string { return "" }, strings.NewReader(stdin), &out, &errb)
+	code := run(context.Background(), args, testEnv, strings.NewReader(stdin), &out, &errb)
 	return code, out.String(), errb.String()
+}
+
+// testEnv is the environment the commands see in tests: password hashes that are cheap to
+// make and check (production parameters cost 64 MiB and a good fraction of a second each).
+func testEnv(key string) string {
+	if key == "PARAAT_ARGON2" {
+		return server.TestKDF.String()
+	}
+	return ""
 }
 
 func golden(t *testing.T, name, got string) {

@@ -166,7 +166,8 @@ func TestPlayContext(t *testing.T) {
 	data, _ := os.ReadFile(path)
 	find := "            supports: [ivs-2026/zelf-gekozen-moment, ivs-2026/coalitieverband-via-eu]\n"
 	os.WriteFile(path, []byte(strings.Replace(string(data), find, find+"            context: [regeerprogramma-2024/navo-twee-procent]\n", 1)), 0o644)
-	code, out, errs := paraat(t, "2\n", "play", "--lang", "en", "--no-builtin", "--library", lib, "voorbeeld")
+	const seed = "context"
+	code, out, errs := paraat(t, shownNumbers(t, "eerste-stap", seed, "partners-informeren")+"\n", "play", "--lang", "en", "--seed", seed, "--no-builtin", "--library", lib, "voorbeeld")
 	if code != 0 || !strings.Contains(out, "Background (not scored):\n  > “Minimaal 2% aan defensie.”") {
 		t.Fatalf("exit %d: %s\n%s", code, errs, out)
 	}

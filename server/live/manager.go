@@ -423,7 +423,9 @@ func (m *Manager) StudyReport(ctx context.Context, token string) (*server.Report
 		}
 		return nil, err
 	}
-	if st.byToken[hashToken(secret)] == nil {
+	// Only a self-study run's report is given for its token: a participant of a live session
+	// sees feedback when the facilitator reveals it, and the report is the facilitator's.
+	if st.byToken[hashToken(secret)] == nil || !st.meta.Study {
 		return nil, server.Errorf(server.EUnauthorized, "unknown resume token")
 	}
 	return reportOf(st, m.now()), nil
@@ -433,20 +435,19 @@ func (m *Manager) StudyReport(ctx context.Context, token string) (*server.Report
 func (m *Manager) hello(ctx context.Context, c *client, msg server.ClientMsg, user *server.User) (*hub, error) {
 	switch msg.Type {
 	case server.MsgJoin:
-		addr := c.ws.RemoteAddr().String()
-		if err := m.opts.Codes.Check(addr); err != nil {
+		right, err := m.opts.Codes.Try(server.ClientAddr(ctx, c.ws.RemoteAddr().String()))
+		if err != nil {
 			return nil, err
 		}
 		code := server.NormalizeCode(msg.Code)
 		if code == "" {
-			m.opts.Codes.Fail(addr)
 			return nil, server.Errorf(server.ENotFound, "no session with code %q", truncate(msg.Code, 20))
 		}
 		row, err := m.store.SessionByCode(ctx, code)
 		if errors.Is(err, server.ErrNotFound) {
-			m.opts.Codes.Fail(addr)
 			return nil, server.Errorf(server.ENotFound, "no session with code %s", server.FormatCode(code))
 		}
+		right()
 		if err != nil {
 			return nil, err
 		}

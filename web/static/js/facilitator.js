@@ -192,7 +192,7 @@ class Console {
           hello: () => ({type: 'watch', session: this.id}),
           onMessage: m => this.onMessage(m),
           onStatus: st => { this.status = st; this.draw(); },
-          onClose: code => { if (code === 4000 && this.sess) this.sess.phase = 'ended'; this.draw(); return code !== 4000; },
+          onClose: code => { if (code === 4000 && this.sess) this.sess.phase = 'ended'; if (code === 4010) this.error = errText('unauthorized'); this.draw(); return code !== 4000 && code !== 4010; },
         });
         this.live.start();
         this.draw();
@@ -282,7 +282,12 @@ class Console {
       case 'close': if (w) delete w.deadlines[m.question]; break;
       // A decision, whoever took it (a close's tally, a role, the facilitator), comes as its
       // own event right after the record that took it.
-      case 'decide': case 'decided': if (w) w.decisions[m.question] = m.answer; break;
+      case 'decide': case 'decided':
+        if (w) {
+          w.decisions[m.question] = m.answer;
+          if (m.tie) w.ties[m.question] = m.tie; else delete w.ties[m.question];
+        }
+        break;
       case 'reveal': if (w) w.revealed[m.question] = true; break;
       case 'inject': if (w) w.deadlines = {}; break;
       case 'answer':
