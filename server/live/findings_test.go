@@ -392,9 +392,10 @@ func TestShutdownBlockedWriter(t *testing.T) {
 	if err := ws.WriteJSON(map[string]any{"type": "join", "code": info.Code, "name": "Stil"}); err != nil {
 		t.Fatal(err)
 	}
-	// From here on nothing reads ws. Every inject sends it an event and a world view.
+	// From here on nothing reads ws. Every inject sends it an event and a world view; the quiz
+	// has more than 12 questions.
 	f.command(map[string]any{"type": "start"})
-	for range 20 {
+	for range 12 {
 		f.command(map[string]any{"type": "next", "open": true})
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
