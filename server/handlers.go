@@ -251,6 +251,7 @@ func (s *Server) report(w http.ResponseWriter, r *http.Request, row SessionRow) 
 		return nil
 	}
 	rep.Session.JoinURL = ""
+	addDebrief(s.cfg.Library, rep)
 	return rep
 }
 

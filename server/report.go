@@ -24,6 +24,12 @@ type Report struct {
 	Answers      []ReportAnswer           `json:"answers"`
 	Statements   map[string]StatementView `json:"statements"`
 	PolicyPath   *LensRun                 `json:"policy_path"`
+	// Reveals holds, for every question of the scenario, the answer policy recommends under
+	// the session's lens and the statements behind it.
+	Reveals map[string]engine.Reveal `json:"reveals"`
+	// Disagreements are the questions the session decided on which the documents (lenses)
+	// that address them recommend different answers.
+	Disagreements []engine.Disagreement `json:"disagreements"`
 }
 
 // ReportParticipant is one participant with their total.
@@ -93,6 +99,8 @@ type ReportWorld struct {
 	Total      engine.Total     `json:"total"`
 	Divergence []Divergence     `json:"divergence"`
 	Lenses     []LensRun        `json:"lenses"`
+	// WhatIfs replays the world with each other option of each choice it decided.
+	WhatIfs []engine.WhatIf `json:"what_ifs"`
 }
 
 // ReportAnswer is one participant answer with its score.

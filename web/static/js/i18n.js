@@ -537,6 +537,12 @@ export function setLang(l) {
 /** onLang registers a function to run after every switch. */
 export function onLang(f) { listeners.add(f); }
 
+/** addWords adds the strings of one part of the interface, in both languages. */
+export function addWords(nl, en) {
+  Object.assign(T.nl, nl);
+  Object.assign(T.en, en);
+}
+
 /** t returns an interface string with {0}, {1} ... filled in. */
 export function t(key, ...args) {
   const s = T[current][key] ?? T.nl[key] ?? key;
