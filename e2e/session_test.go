@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-	"github.com/chromedp/chromedp/kb"
 	"github.com/paraat-nl/paraat/engine"
 	"github.com/paraat-nl/paraat/scenarios"
 	"github.com/paraat-nl/paraat/server"
@@ -108,12 +107,10 @@ func TestSession(t *testing.T) {
 		t.Fatal("a participant's name was rendered as markup")
 	}
 
-	// Presenter mode shows the code large for the projector, and Escape leaves it.
-	fac.click(`[data-k=presenter]`)
-	fac.waitText(".presenter-view .join-code", code)
-	fac.waitText(".presenter-view .p-count", "3")
-	fac.do(chromedp.KeyEvent(kb.Escape))
-	fac.wait(`document.querySelector("[data-k=start]") && !document.body.classList.contains("presenter")`)
+	// The projector window shows the code large, and counts who joined.
+	pj := e.projector(session)
+	pj.waitText(".pj-code", code)
+	pj.waitText(".pj-count", "3")
 
 	// Start: every world shows its first inject; the facilitator opens the first question.
 	fac.click(`[data-k=start]`)
@@ -240,12 +237,12 @@ func TestSession(t *testing.T) {
 	// The debrief: each world's path, the decisions side by side, the lenses, the quotes.
 	fac.click(`[data-k=debrief]`)
 	fac.wait(`document.querySelectorAll(".world-path").length === 2`)
-	fac.waitText("table.decisions thead", "Team red")
-	fac.waitText("table.decisions thead", "Team blue")
-	fac.waitText("table.decisions tbody", "Inform allies")
+	fac.waitText(".theme .findings", "Team red")
+	fac.waitText(".theme .findings", "Team blue")
+	fac.waitText(".theme .findings", "Inform allies")
 	fac.waitText("table.lenses tbody", "Policy path")
 	fac.waitText(".answer-item blockquote", quote[:40])
-	fac.wait(`document.querySelectorAll(".world-path .g-node.on").length >= 4`)
+	fac.wait(`document.querySelectorAll(".world-path .path-list li").length >= 4`)
 	var csvLines int
 	fac.eval(`fetch(document.querySelector(".exports a[download]").href).then(r => r.text()).then(s => s.trim().split("\n").length)`, &csvLines)
 

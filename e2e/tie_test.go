@@ -75,5 +75,5 @@ func TestTieAndShownOrder(t *testing.T) {
 	fac.eval(`window.confirm = () => true`, nil)
 	fac.click(`[data-k=end]`)
 	fac.click(`[data-k=debrief]`)
-	fac.waitText("table.decisions tbody .tie", "Publicly hold a state responsible")
+	fac.waitText(".theme .findings .tie", "Publicly hold a state responsible")
 }

@@ -36,6 +36,7 @@ addWords({
   'pj.topHint': 'Standaard uit: bij serieuze oefeningen telt het gesprek, niet de ranglijst.',
   'pj.points': '{0}%',
   'pj.timeUp': 'Tijd is om',
+  'pj.more': 'en {0} passage(s) meer in het verslag',
 }, {
   'pj.title': 'Projector',
   'pj.open': 'Open the projector',
@@ -60,6 +61,7 @@ addWords({
   'pj.topHint': 'Off by default: in a serious exercise the discussion counts, not the ranking.',
   'pj.points': '{0}%',
   'pj.timeUp': 'Time is up',
+  'pj.more': 'and {0} more passage(s) in the report',
 });
 
 /** topKey is where the console keeps the projector's top-N setting of a session. */
@@ -241,7 +243,7 @@ class Projector {
     let qr = null;
     try { qr = qrSVG(url, t('pj.joinAt') + ' ' + url); } catch { qr = null; }
     const n = this.agg.participants.filter(p => !p.removed).length;
-    return h('main', {class: 'pj-lobby-grid'},
+    return h('div', {class: 'pj-lobby-grid'},
       h('section', {class: 'pj-join'},
         h('p', {class: 'pj-join-at'}, t('pj.joinAt')),
         h('p', {class: 'pj-url'}, url.replace(/^https?:\/\//, '').replace(/\/join\/.*$/, '/join')),
@@ -268,7 +270,7 @@ class Projector {
 
   single(w) {
     const inj = w.inject ? this.inject(w.inject) : null;
-    if (!inj) return h('main', {class: 'pj-stage'}, h('p', {class: 'pj-wait'}, t('pj.waiting')));
+    if (!inj) return h('div', {class: 'pj-stage'}, h('p', {class: 'pj-wait'}, t('pj.waiting')));
     const cur = this.current(w, inj);
     const wd = this.world(w.id);
     const revealed = cur && wd.revealed[cur.q.id];
@@ -276,7 +278,7 @@ class Projector {
       h('p', {class: 'pj-clock'}, inj.clock || ''),
       h('h1', {class: 'pj-inject-title'}, tx(inj.title)),
       tx(inj.text) ? h('p', {class: 'pj-inject-text'}, tx(inj.text)) : null);
-    return h('main', {class: 'pj-stage'}, left,
+    return h('div', {class: 'pj-stage'}, left,
       cur ? this.question(w, cur.q, cur.ag, revealed) : h('section', {class: 'pj-question'}, h('p', {class: 'pj-wait'}, t('pj.noQuestion'))));
   }
 
@@ -322,7 +324,7 @@ class Projector {
       st ? h('blockquote', {lang: 'nl'}, '“' + st.quote + '”') : null,
       st ? h('p', {class: 'pj-source'}, '— ', h('cite', tx(st.document && st.document.title)),
         st.document && st.document.year ? ` (${st.document.year})` : '', st.section ? ', ' + t('q.section', st.section) : '') : null,
-      rv.statements.length > 1 ? h('p', {class: 'pj-more'}, '+ ' + fmtNum(rv.statements.length - 1, lang())) : null);
+      rv.statements.length > 1 ? h('p', {class: 'pj-more'}, t('pj.more', fmtNum(rv.statements.length - 1, lang()))) : null);
   }
 
   worldName(id) {
@@ -335,7 +337,7 @@ class Projector {
 
   multi() {
     const worlds = this.agg.worlds;
-    return h('main', {class: ['pj-worlds', 'n' + Math.min(worlds.length, 6)]}, worlds.slice(0, 6).map(w => {
+    return h('div', {class: ['pj-worlds', 'n' + Math.min(worlds.length, 6)]}, worlds.slice(0, 6).map(w => {
       const inj = w.inject ? this.inject(w.inject) : null;
       const cur = inj ? this.current(w, inj) : null;
       const wd = this.world(w.id);
@@ -355,7 +357,7 @@ class Projector {
     const worlds = this.agg.worlds;
     const people = [...this.agg.participants].filter(p => !p.removed && p.total && p.total.max)
       .sort((a, b) => b.total.percent - a.total.percent || a.name.localeCompare(b.name)).slice(0, top);
-    return h('main', {class: ['pj-finale', top > 0 && 'with-top']},
+    return h('div', {class: ['pj-finale', top > 0 && 'with-top']},
       h('section', {class: 'pj-results'},
         h('h1', t('pj.finale')),
         h('ul', {class: ['pj-endings', 'n' + Math.min(worlds.length, 6)]}, worlds.slice(0, 6).map(w => {
