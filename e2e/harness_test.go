@@ -52,6 +52,7 @@ type env struct {
 	url   string
 	store server.Store
 	root  context.Context
+	words []string // hyphenated words of prose, allowed where ids are not
 }
 
 func newEnv(t *testing.T) *env {

@@ -3,14 +3,19 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"image"
 	"image/png"
+	"net/http"
+	"net/http/cookiejar"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
@@ -66,24 +71,78 @@ func (tb *tab) noScroll() {
 	}
 }
 
-// rawIDs finds ids and enums shown as text: words joined by hyphens, as ids are written
-// (eerste-stap, ivs-2026), role:ID and true/false. Join codes are allowed, and so are the
-// hyphenated words of the scenario's own prose (counter-measures), which are no ids.
-const rawIDs = `(async () => { const re = /\b[a-z]+(-[a-z0-9]+)+\b/g; const code = /^[A-Z0-9]{4}-[A-Z0-9]{4}$/;
-	const prose = new Set();
-	const walk = v => { if (Array.isArray(v)) v.forEach(walk); else if (v && typeof v === "object") {
-		for (const l of ["nl", "en"]) if (typeof v[l] === "string") for (const w of v[l].match(re) || []) prose.add(w);
-		Object.values(v).forEach(walk); } };
-	for (const u of ["/api/scenarios/voorbeeld", "/api/scenarios/voorbeeld/source"]) {
-		const r = await fetch(u); if (r.ok) walk(await r.json()); }
-	const text = document.body.innerText; const hits = (text.match(re) || []).filter(w => !code.test(w) && !prose.has(w));
-	const enums = text.match(/\b(role:[a-z]+|true|false)\b/g) || [];
-	return [...new Set([...hits, ...enums])]; })()`
+// rawID is how ids are written: words joined by hyphens (eerste-stap, ivs-2026).
+var rawID = regexp.MustCompile(`\b[a-z]+(-[a-z0-9]+)+\b`)
 
+// prose lists the hyphenated words of the example's own prose and of the policy it quotes
+// (counter-measures): they match rawID but are words, not ids.
+func (e *env) prose() []string {
+	e.t.Helper()
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar, Timeout: 10 * time.Second}
+	resp, err := c.Post(e.url+"/api/login", "application/json",
+		strings.NewReader(fmt.Sprintf(`{"name":%q,"password":%q}`, facName, facPassword)))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	resp.Body.Close()
+	words := map[string]bool{}
+	var walk func(v any)
+	walk = func(v any) {
+		switch v := v.(type) {
+		case []any:
+			for _, x := range v {
+				walk(x)
+			}
+		case map[string]any:
+			for k, x := range v {
+				if s, ok := x.(string); ok && (k == "nl" || k == "en") {
+					for _, w := range rawID.FindAllString(s, -1) {
+						words[w] = true
+					}
+				}
+				walk(x)
+			}
+		}
+	}
+	for _, u := range []string{"/api/scenarios/voorbeeld", "/api/scenarios/voorbeeld/source"} {
+		resp, err := c.Get(e.url + u)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		var v any
+		json.NewDecoder(resp.Body).Decode(&v)
+		resp.Body.Close()
+		walk(v)
+	}
+	var out []string
+	for w := range words {
+		out = append(out, w)
+	}
+	return out
+}
+
+// noRawIDs fails the test when the visible text shows an id or an enum: rawID (join codes
+// and the words of prose aside), role:ID, true or false.
 func (tb *tab) noRawIDs(where string) {
 	tb.t.Helper()
+	if tb.e.words == nil {
+		tb.e.words = tb.e.prose()
+	}
+	var text string
+	tb.eval(`document.body.innerText`, &text)
+	ok := map[string]bool{}
+	for _, w := range tb.e.words {
+		ok[w] = true
+	}
+	code := regexp.MustCompile(`^[A-Z0-9]{4}-[A-Z0-9]{4}$`)
 	var hits []string
-	tb.eval(rawIDs, &hits)
+	for _, w := range rawID.FindAllString(text, -1) {
+		if !ok[w] && !code.MatchString(w) {
+			hits = append(hits, w)
+		}
+	}
+	hits = append(hits, regexp.MustCompile(`\b(role:[a-z]+|true|false)\b`).FindAllString(text, -1)...)
 	if len(hits) > 0 {
 		tb.t.Errorf("%s (%s): raw ids in the visible text: %v", tb.name, where, hits)
 	}
@@ -137,6 +196,13 @@ func far(a, b image.Image, x, y int) bool {
 	return d(r1, r2) || d(g1, g2) || d(b1, b2)
 }
 
+// keep writes a screenshot to $PARAAT_SHOTS, when set, to look at by eye.
+func (tb *tab) keep(name string) {
+	if dir := os.Getenv("PARAAT_SHOTS"); dir != "" {
+		os.WriteFile(filepath.Join(dir, name+".png"), tb.screenshot(), 0o644)
+	}
+}
+
 func (tb *tab) screenshot() []byte {
 	tb.t.Helper()
 	ctx, cancel := context.WithTimeout(tb.ctx, stepTimeout)
@@ -181,6 +247,7 @@ func TestRoom(t *testing.T) {
 	pj.mustInside(".pj-code", ".pj-qr svg", ".pj-count")
 	pj.noScroll()
 	pj.noRawIDs("lobby")
+	pj.keep("projector-lobby")
 
 	phone := func(name, role string) *tab {
 		p := e.open(name, "/join/"+code)
@@ -210,6 +277,8 @@ func TestRoom(t *testing.T) {
 	fac.eval(`window.scrollTo(0, document.body.scrollHeight), true`, nil)
 	fac.mustInside(`[data-k=bar-close-eerste-stap]`, `.actionbar .bar-timer`)
 	fac.waitText(`.q-panel[data-question=eerste-stap] .missing`, "Anna")
+	fac.eval(`window.scrollTo(0, 0), true`, nil)
+	fac.keep("console")
 
 	// The projector shows the question: prompt, every option, timer and bars on screen.
 	pj.wait(`document.querySelectorAll(".pj-option").length === 3 && /\d:\d\d/.test(document.querySelector(".pj-timer")?.textContent)`)
@@ -219,6 +288,7 @@ func TestRoom(t *testing.T) {
 		pj.noScroll()
 	}
 	pj.noRawIDs("question")
+	pj.keep("projector-question")
 
 	// Anna answers. Bram's phone loses the network just as he sends: the page says so, the
 	// tap (twice, impatiently) is queued, and it arrives once when the network is back.
@@ -236,6 +306,7 @@ func TestRoom(t *testing.T) {
 	}
 	bram.eval(`(() => { const b = document.querySelector('[data-k="q-eerste-stap-send"]'); b.click(); b.click(); return true; })()`, nil)
 	bram.wait(`document.querySelector("section[data-question=eerste-stap] .status.sending")`)
+	bram.keep("phone-offline")
 	bram.eval(`window.dispatchEvent(new Event("online")), true`, nil)
 	bram.wait(`document.querySelector("section[data-question=eerste-stap] .status.received")`)
 	pj.waitText(`.pj-answered`, "2")
@@ -258,6 +329,7 @@ func TestRoom(t *testing.T) {
 		t.Errorf("the feedback is %v px tall on a 844 px phone", fb)
 	}
 	anna.noRawIDs("phone")
+	anna.keep("phone-feedback")
 
 	// The next inject, then to the end: the projector shows the finale.
 	fac.click(`[data-k=next]`)
@@ -271,6 +343,8 @@ func TestRoom(t *testing.T) {
 	pj.wait(`document.querySelector(".pj-ending-title")`)
 	pj.mustInside(".pj-ending-title", ".pj-score")
 	pj.noScroll()
+	pj.keep("projector-finale")
+	anna.keep("phone-ended")
 	if n := len(pj.inside(".pj-top")); n != 1 {
 		t.Errorf("the top 5 shows although it is off by default")
 	}
@@ -299,6 +373,17 @@ func TestRoom(t *testing.T) {
 	fac.eval(`window.scrollTo(0, 0), true`, nil)
 	fac.eval(hideVarying, nil)
 	golden(t, "report-print-a4", fac.screenshot())
+
+	// The printable report the server writes (and `paraat report --format html`): named,
+	// in both languages.
+	fac.do(chromedp.Navigate(e.url + "/sessions/" + session + "/report?lang=nl"))
+	fac.waitText("h1", "Evaluatieverslag")
+	fac.waitText("h2", "Verbeterplan")
+	fac.noRawIDs("printable report, Dutch")
+	fac.do(chromedp.Navigate(e.url + "/sessions/" + session + "/report?lang=en"))
+	fac.waitText("h1", "After-action report")
+	fac.waitText("blockquote", "zelf kiezen")
+	fac.noRawIDs("printable report, English")
 
 	rep := e.report(session)
 	if as := answersOf(rep, "Bram")["eerste-stap"]; len(as) != 1 || as[0].Answer.Option != "afwachten" {

@@ -209,6 +209,11 @@ func (v *validator) state() {
 		s.State = append(s.State, sv)
 		vars = append(vars, rules.Var{Name: sv.Name, Kind: sv.kind})
 		checkText(v.diags, v.file, sv.Label, "label of "+sv.Name, false)
+		if sv.Label.Empty() {
+			// Not an error yet, so that files written before labels were asked for still
+			// load; every screen needs a name for the variable.
+			v.diags.add(Warning, v.file, sv.Pos, "state variable "+sv.Name+" has no label (nl and en): screens and reports cannot name it")
+		}
 	}
 	s.schema = rules.NewSchema(vars)
 }
@@ -286,6 +291,9 @@ func (v *validator) inject(in *Inject) {
 	s := v.s
 	if s.Kind == KindScenario {
 		checkText(v.diags, v.file, in.Title, "title of inject "+in.ID.Value, false)
+		if in.Title.Empty() {
+			v.diags.add(Warning, v.file, in.ID.Pos, "inject "+in.ID.Value+" has no title (nl and en): the projector, console and report cannot name it")
+		}
 		checkText(v.diags, v.file, in.Text, "text of inject "+in.ID.Value, true)
 	}
 	in.effects = v.effects(in.EffectSrc)

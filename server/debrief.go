@@ -2,11 +2,11 @@ package server
 
 import "github.com/paraat-nl/paraat/engine"
 
-// addDebrief completes a report with what the engine computes from the scenario: the policy
+// AddDebrief completes a report with what the engine computes from the scenario: the policy
 // answer behind every reveal, the documents' disagreements on the questions the session
 // decided, and a what-if for every choice a world decided. It quotes every statement it
 // names in r.Statements.
-func addDebrief(lib *engine.Library, r *Report) {
+func AddDebrief(lib *engine.Library, r *Report) {
 	r.Reveals = map[string]engine.Reveal{}
 	r.Disagreements = []engine.Disagreement{}
 	for i := range r.Worlds {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/paraat-nl/paraat/engine"
@@ -251,7 +252,7 @@ func (s *Server) report(w http.ResponseWriter, r *http.Request, row SessionRow) 
 		return nil
 	}
 	rep.Session.JoinURL = ""
-	addDebrief(s.cfg.Library, rep)
+	AddDebrief(s.cfg.Library, rep)
 	return rep
 }
 
@@ -273,7 +274,13 @@ func (s *Server) handleReportHTML(w http.ResponseWriter, r *http.Request, l *log
 	if rep := s.report(w, r, row); rep != nil {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
-		rep.WriteHTML(w)
+		lang := r.URL.Query().Get("lang")
+		if lang == "" && strings.HasPrefix(strings.ToLower(r.Header.Get("Accept-Language")), "nl") {
+			lang = "nl"
+		} else if lang == "" {
+			lang = "en"
+		}
+		rep.WriteHTML(w, s.cfg.Library, lang)
 	}
 }
 

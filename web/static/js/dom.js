@@ -219,5 +219,6 @@ export function fmtTime(ms) {
 /** fmtNum shows a number with at most two decimals in the page's language. */
 export function fmtNum(n, lang) {
   if (typeof n !== 'number') return String(n);
-  return n.toLocaleString(lang === 'en' ? 'en-GB' : 'nl-NL', {maximumFractionDigits: 2});
+  // No separator in four-digit numbers: a year reads 2030, not 2.030; 12.500 keeps it.
+  return n.toLocaleString(lang === 'en' ? 'en-GB' : 'nl-NL', {maximumFractionDigits: 2, useGrouping: Math.abs(n) >= 10000});
 }

@@ -617,7 +617,10 @@ class Console {
       revealed ? h('p', {class: 'badge good'}, t('con.revealed')) : null,
       state === 'open' ? this.missing(w, q) : null,
       h('div', {class: 'controls'}, controls),
-      decidable ? h('details', {class: 'decide-fold'}, h('summary', t('con.decideAs')), this.decideForm(w, q, key)) : null,
+      // Deciding is the facilitator's job for some questions: open. Otherwise it overrides
+      // the room, which is the exception: folded.
+      decidable ? (q.decides === 'facilitator' ? this.decideForm(w, q, key)
+        : h('details', {class: 'decide-fold'}, h('summary', t('con.decideAs')), this.decideForm(w, q, key))) : null,
       q.type === 'text' ? this.textPanel(w, q) : null);
   }
 

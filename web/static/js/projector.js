@@ -37,6 +37,7 @@ addWords({
   'pj.points': '{0}%',
   'pj.timeUp': 'Tijd is om',
   'pj.more': 'en {0} passage(s) meer in het verslag',
+  'pj.asPolicy': 'zoals het beleid aanbeveelt',
 }, {
   'pj.title': 'Projector',
   'pj.open': 'Open the projector',
@@ -62,6 +63,7 @@ addWords({
   'pj.points': '{0}%',
   'pj.timeUp': 'Time is up',
   'pj.more': 'and {0} more passage(s) in the report',
+  'pj.asPolicy': 'as policy recommends',
 });
 
 /** topKey is where the console keeps the projector's top-N setting of a session. */
@@ -350,6 +352,20 @@ class Projector {
     }));
   }
 
+  // decisionList names the decisions a world took, marked where they match policy in full.
+  decisionList(world, max) {
+    const rw = this.rep && this.rep.worlds.find(x => x.id === world);
+    if (!rw || !rw.decisions.length) return null;
+    const qs = {};
+    for (const inj of this.sc.injects) for (const q of inj.questions) qs[q.id] = q;
+    return h('ul', {class: 'pj-decisions'}, rw.decisions.filter(d => qs[d.question]).slice(0, max).map(d => {
+      const full = d.score.addressed && !d.score.pending && d.score.points >= d.score.max;
+      return h('li', {class: full ? 'full' : ''},
+        h('span', {class: 'pj-mark', 'aria-label': full ? t('pj.asPolicy') : ''}, full ? '✓' : '·'),
+        h('span', tx(qs[d.question].prompt) + ' ', h('strong', answerText(qs[d.question], d.answer))));
+    }));
+  }
+
   finale() {
     const ending = id => this.sc.endings.find(e => e.id === id);
     const pp = this.rep && this.rep.policy_path;
@@ -368,7 +384,8 @@ class Projector {
             h('p', {class: 'pj-clock'}, t('pj.ending')),
             h('p', {class: 'pj-ending-title'}, e ? tx(e.title) : '—'),
             e && worlds.length === 1 ? h('p', {class: 'pj-inject-text'}, tx(e.text)) : null,
-            total && total.max ? h('p', {class: 'pj-score'}, t('pj.score') + ': ', h('strong', t('pj.points', fmtNum(total.percent, lang())))) : null);
+            total && total.max ? h('p', {class: 'pj-score'}, t('pj.score') + ': ', h('strong', t('pj.points', fmtNum(total.percent, lang())))) : null,
+            worlds.length <= 2 ? this.decisionList(w.id, worlds.length === 1 ? 8 : 4) : null);
         })),
         pp && pp.ending ? h('p', {class: 'pj-policy-path'}, t('pj.policyPath') + ': ',
           h('strong', ending(pp.ending) ? tx(ending(pp.ending).title) : '—')) : null),

@@ -27,7 +27,7 @@ export function answerText(q, a) {
 
 /** tieText says that a majority vote was tied and how the tie was settled. */
 export function tieText(q, tie) {
-  const names = (tie.options || []).map(id => optionText(q, id));
+  const names = (tie.options || []).map(id => optionText(q, id).replace(/[.]$/, ''));
   const list = names.length > 1 ? names.slice(0, -1).join(', ') + ' ' + t('common.and') + ' ' + names[names.length - 1] : names.join('');
   return t('q.tie', list);
 }
@@ -251,7 +251,7 @@ function dragging(handle, li, ol, q, draft, fill) {
 export function feedbackBlock(q, mine) {
   const chosen = new Set(mine.answer.option ? [mine.answer.option] : (mine.answer.options || []));
   const fbs = (q.options || []).filter(o => chosen.has(o.id) && o.feedback).map(o => h('p', {class: 'option-feedback'},
-    h('strong', optionText(q, o.id) + ': '), tx(o.feedback)));
+    h('strong', optionText(q, o.id).replace(/[.:]$/, '') + ': '), tx(o.feedback)));
   return h('section', {class: 'feedback', 'aria-label': t('q.feedback')},
     h('p', {class: 'score-line'}, scoreLine(mine.score)),
     fbs,
