@@ -74,8 +74,9 @@ func (tb *tab) noScroll() {
 // rawID is how ids are written: words joined by hyphens (eerste-stap, ivs-2026).
 var rawID = regexp.MustCompile(`\b[a-z]+(-[a-z0-9]+)+\b`)
 
-// prose lists the hyphenated words of the example's own prose and of the policy it quotes
-// (counter-measures): they match rawID but are words, not ids.
+// prose lists the hyphenated words of the library's prose, the example's and the policy it
+// quotes (counter-measures), and of the interface (self-study): they match rawID but are
+// words, not ids.
 func (e *env) prose() []string {
 	e.t.Helper()
 	jar, _ := cookiejar.New(nil)
@@ -105,7 +106,7 @@ func (e *env) prose() []string {
 			}
 		}
 	}
-	for _, u := range []string{"/api/scenarios/voorbeeld", "/api/scenarios/voorbeeld/source"} {
+	for _, u := range []string{"/api/scenarios", "/api/scenarios/voorbeeld", "/api/scenarios/voorbeeld/source"} {
 		resp, err := c.Get(e.url + u)
 		if err != nil {
 			e.t.Fatal(err)
@@ -114,6 +115,10 @@ func (e *env) prose() []string {
 		json.NewDecoder(resp.Body).Decode(&v)
 		resp.Body.Close()
 		walk(v)
+	}
+	// The interface's own English compounds.
+	for _, w := range []string{"self-study", "self-paced", "after-action"} {
+		words[w] = true
 	}
 	var out []string
 	for w := range words {
@@ -230,7 +235,11 @@ func TestRoom(t *testing.T) {
 	fac := e.open("facilitator", "/#/fac")
 	fac.viewport(1366, 768)
 	fac.login()
+	fac.wait(`document.querySelector("li[data-scenario=voorbeeld]")`)
+	fac.noRawIDs("library")
 	fac.click(`li[data-scenario=voorbeeld] a.button.primary`)
+	fac.wait(`document.querySelector(".graph .g-node")`)
+	fac.noRawIDs("preparing a session")
 	fac.click(`[data-k=create]`)
 	fac.wait(`/^#\/fac\/s\/[^/]+$/.test(location.hash) && document.querySelector(".join-code")`)
 	var code, hash string
@@ -260,6 +269,7 @@ func TestRoom(t *testing.T) {
 		return p
 	}
 	anna := phone("Anna", "bz")
+	anna.noRawIDs("lobby")
 	bram := phone("Bram", "def")
 	pj.waitText(".pj-count", "2")
 
