@@ -129,6 +129,17 @@ func TestSession(t *testing.T) {
 		p.wait(fmt.Sprintf(`document.querySelector("section[data-question=%s] .status.received")`, q))
 	}
 	answer(anna, "eerste-stap", "partners-informeren")
+
+	// The projector shows both teams side by side, each with its question, bars and timer,
+	// on one screen.
+	pj.wait(`document.querySelectorAll(".pj-world").length === 2 && document.querySelectorAll(".pj-option").length === 6`)
+	pj.waitText(`.pj-world[data-world=rood] .pj-answered`, "1 of 2")
+	for _, vp := range [][2]int64{{1920, 1080}, {1280, 720}} {
+		pj.viewport(vp[0], vp[1])
+		pj.mustInside(".pj-world h2", ".pj-prompt", ".pj-option", ".pj-timer", ".pj-answered")
+		pj.noScroll()
+	}
+	pj.keep("projector-teams")
 	answer(eve, "eerste-stap", "afwachten")
 
 	// Bram answers and reloads at once, before or after the acknowledgement: either way the

@@ -346,6 +346,7 @@ class Projector {
       return h('section', {class: 'pj-world', dataset: {world: w.id}},
         h('h2', this.worldName(w.id)),
         inj ? h('p', {class: 'pj-clock'}, [inj.clock, tx(inj.title)].filter(Boolean).join(' · ')) : null,
+        inj && worlds.length <= 2 && tx(inj.text) ? h('p', {class: 'pj-inject-text'}, tx(inj.text)) : null,
         cur ? [h('div', {class: 'pj-qhead'}, h('h3', {class: 'pj-prompt'}, tx(cur.q.prompt)), h('p', {class: 'pj-timer', role: 'timer', dataset: {w: w.id, q: cur.q.id}})),
           h('p', {class: 'pj-answered'}, t('pj.answered', fmtNum(cur.ag.answered, lang()), fmtNum(cur.ag.asked, lang()))),
           ['choice', 'multi', 'rank'].includes(cur.q.type) ? this.bars(cur.q, cur.ag, wd.revealed[cur.q.id] && this.rep && this.rep.reveals ? this.rep.reveals[cur.q.id] : null) : null] : null);
