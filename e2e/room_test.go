@@ -189,8 +189,9 @@ func golden(t *testing.T, name string, shot []byte) {
 		}
 	}
 	if frac := float64(diff) / float64(total); frac > 0.03 {
-		os.WriteFile(filepath.Join(t.TempDir(), name+".png"), shot, 0o644)
-		t.Errorf("%s: %.1f%% of the pixels differ from the golden", name, frac*100)
+		got := filepath.Join(os.TempDir(), "paraat-"+name+".png")
+		os.WriteFile(got, shot, 0o644)
+		t.Errorf("%s: %.1f%% of the pixels differ from the golden (this run's picture: %s)", name, frac*100, got)
 	}
 }
 
@@ -237,15 +238,9 @@ func TestRoom(t *testing.T) {
 	fac.login()
 	fac.wait(`document.querySelector("li[data-scenario=voorbeeld]")`)
 	fac.noRawIDs("library")
-	fac.click(`li[data-scenario=voorbeeld] a.button.primary`)
-	fac.wait(`document.querySelector(".graph .g-node")`)
+	fac.prepare("shared")
 	fac.noRawIDs("preparing a session")
-	fac.click(`[data-k=create]`)
-	fac.wait(`/^#\/fac\/s\/[^/]+$/.test(location.hash) && document.querySelector(".join-code")`)
-	var code, hash string
-	fac.eval(`document.querySelector(".join-code").textContent`, &code)
-	fac.eval(`location.hash`, &hash)
-	session := strings.TrimPrefix(hash, "#/fac/s/")
+	code, session := fac.create()
 	fac.mustInside(`[data-k=start]`)
 
 	// The projector in its own window: the lobby with the code and the QR, no scrolling.
@@ -325,6 +320,7 @@ func TestRoom(t *testing.T) {
 	fac.click(`[data-k=bar-close-eerste-stap]`)
 	fac.click(`[data-k=bar-reveal-eerste-stap]`)
 	pj.wait(`document.querySelector(".pj-option.policy[data-option=partners-informeren]") && document.querySelector(".pj-quote blockquote")`)
+	pj.waitText(".pj-decision", "Inform allies")
 	pj.mustInside(".pj-option", ".pj-quote blockquote")
 	pj.noScroll()
 	pj.noRawIDs("reveal")

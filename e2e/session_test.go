@@ -67,15 +67,8 @@ func TestSession(t *testing.T) {
 	// The facilitator logs in, prepares a team session of the example and opens the lobby.
 	fac := e.open("facilitator", "/#/fac")
 	fac.login()
-	fac.click(`li[data-scenario=voorbeeld] a.button.primary`)
-	fac.wait(`document.querySelector(".graph .g-node[data-inject=melding]")`)
-	fac.click(`input[data-k=scope-team]`)
-	fac.click(`[data-k=create]`)
-	fac.wait(`/^#\/fac\/s\/[^/]+$/.test(location.hash) && document.querySelector(".join-code")`)
-	var code, hash string
-	fac.eval(`document.querySelector(".join-code").textContent`, &code)
-	fac.eval(`location.hash`, &hash)
-	session := strings.TrimPrefix(hash, "#/fac/s/")
+	fac.prepare("team")
+	code, session := fac.create()
 	if len(code) != 9 || code[4] != '-' {
 		t.Fatalf("join code %q", code)
 	}

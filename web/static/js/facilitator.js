@@ -12,6 +12,7 @@ import {go} from './app.js';
 import {projectorURL, topKey} from './projector.js';
 import {lensName, byText, injectName} from './words.js';
 import {debriefPage} from './debrief.js';
+import {worldOf, applySnapshot, applyEvent, timeLeft} from './watch.js';
 import {addWords} from './i18n.js';
 
 addWords({
@@ -221,26 +222,13 @@ class Console {
   }
 
   world(id) {
-    return this.worlds[id] = this.worlds[id] || {deadlines: {}, decisions: {}, ties: {}, revealed: {}};
+    return worldOf(this, id);
   }
 
   onMessage(m) {
     switch (m.type) {
       case 'snapshot': {
-        this.sess = m.session;
-        this.agg = m.aggregates;
-        this.worlds = {};
-        const now = Date.now();
-        for (const wv of m.worlds || []) {
-          const w = this.world(wv.id);
-          for (const q of wv.questions) {
-            if (q.state === 'open' && typeof q.remaining_ms === 'number') w.deadlines[q.id] = now + q.remaining_ms;
-            if (q.decision) w.decisions[q.id] = q.decision;
-            if (q.tie) w.ties[q.id] = q.tie;
-            if (q.revealed) w.revealed[q.id] = true;
-          }
-        }
-        if (this.sess.paused) this.pausedAt = now;
+        applySnapshot(this, m);
         this.trackHistory();
         this.loadReport();
         break;
@@ -275,29 +263,14 @@ class Console {
   }
 
   onEvent(m) {
-    if (m.sent) this.offset = Date.parse(m.sent) - Date.now();
+    applyEvent(this, m);
     if (!this.sess) return;
-    const w = m.world ? this.world(m.world) : null;
     switch (m.kind) {
-      case 'started': this.sess.phase = 'running'; break;
-      case 'paused': this.sess.paused = true; this.pausedAt = Date.now(); break;
-      case 'resumed': {
-        const shift = Date.now() - this.pausedAt;
-        for (const wd of Object.values(this.worlds)) for (const q of Object.keys(wd.deadlines)) wd.deadlines[q] += shift;
-        this.sess.paused = false;
-        break;
-      }
-      case 'ended': this.sess.phase = 'ended'; break;
-      case 'open': if (w && m.deadline) w.deadlines[m.question] = Date.parse(m.deadline) - this.offset; break;
       case 'close':
         // Closing decides a shared world's question, and the log has no event of its own
         // for that: the decision comes with the report.
-        if (w) delete w.deadlines[m.question];
         this.refreshReport();
         break;
-      case 'decide': if (w) w.decisions[m.question] = m.answer; break;
-      case 'reveal': if (w) w.revealed[m.question] = true; break;
-      case 'inject': if (w) w.deadlines = {}; break;
       case 'answer':
         if (m.answer && typeof m.answer.text === 'string') {
           (this.texts[m.participant] = this.texts[m.participant] || {})[m.question] = {text: m.answer.text, items: [], scored: false};
@@ -362,11 +335,9 @@ class Console {
   }
 
   updateTimers() {
-    const paused = this.sess && this.sess.paused;
     for (const el of this.root.querySelectorAll('.countdown[data-w]')) {
-      const dl = this.worlds[el.dataset.w] && this.worlds[el.dataset.w].deadlines[el.dataset.q];
-      if (!dl) { el.textContent = ''; continue; }
-      const left = dl - (paused ? this.pausedAt : Date.now());
+      const left = timeLeft(this, el.dataset.w, el.dataset.q);
+      if (left === null) { el.textContent = ''; continue; }
       const text = left > 0 ? fmtTime(left) : t('q.timeUp');
       if (el.textContent !== text) el.textContent = text;
     }

@@ -11,6 +11,7 @@ import {api, scenario, scenarios} from './api.js';
 import {Live} from './live.js';
 import {answerText} from './questions.js';
 import {qrSVG} from './qr.js';
+import {worldOf, applySnapshot, applyEvent, timeLeft} from './watch.js';
 
 addWords({
   'pj.title': 'Projector',
@@ -139,27 +140,14 @@ class Projector {
   }
 
   world(id) {
-    return this.worlds[id] = this.worlds[id] || {deadlines: {}, decisions: {}, revealed: {}};
+    return worldOf(this, id);
   }
 
   onMessage(m) {
     switch (m.type) {
-      case 'snapshot': {
-        this.sess = m.session;
-        this.agg = m.aggregates;
-        this.worlds = {};
-        const now = Date.now();
-        for (const wv of m.worlds || []) {
-          const w = this.world(wv.id);
-          for (const q of wv.questions) {
-            if (q.state === 'open' && typeof q.remaining_ms === 'number') w.deadlines[q.id] = now + q.remaining_ms;
-            if (q.decision) w.decisions[q.id] = q.decision;
-            if (q.revealed) w.revealed[q.id] = true;
-          }
-        }
-        if (this.sess.paused) this.pausedAt = now;
+      case 'snapshot':
+        applySnapshot(this, m);
         break;
-      }
       case 'aggregates':
         this.agg = m.aggregates;
         break;
@@ -171,34 +159,16 @@ class Projector {
   }
 
   onEvent(m) {
-    if (m.sent) this.offset = Date.parse(m.sent) - Date.now();
-    if (!this.sess) return;
-    const w = m.world ? this.world(m.world) : null;
-    switch (m.kind) {
-      case 'started': this.sess.phase = 'running'; break;
-      case 'paused': this.sess.paused = true; this.pausedAt = Date.now(); break;
-      case 'resumed': {
-        const shift = Date.now() - this.pausedAt;
-        for (const wd of Object.values(this.worlds)) for (const q of Object.keys(wd.deadlines)) wd.deadlines[q] += shift;
-        this.sess.paused = false;
-        break;
-      }
-      case 'ended': this.sess.phase = 'ended'; this.loadReport(); break;
-      case 'open': if (w && m.deadline) w.deadlines[m.question] = Date.parse(m.deadline) - this.offset; break;
-      case 'close': if (w) delete w.deadlines[m.question]; this.loadReport(); break;
-      case 'decide': case 'decided': if (w && m.answer) w.decisions[m.question] = m.answer; break;
-      case 'reveal': if (w) w.revealed[m.question] = true; break;
-      case 'inject': if (w) w.deadlines = {}; break;
-    }
+    applyEvent(this, m);
+    // The report brings the decisions a close takes and the policy path of the finale.
+    if (m.kind === 'close' || m.kind === 'ended') this.loadReport();
   }
 
   updateTimers() {
-    const paused = this.sess && this.sess.paused;
     for (const el of this.root.querySelectorAll('.pj-timer[data-w]')) {
-      const dl = this.worlds[el.dataset.w] && this.worlds[el.dataset.w].deadlines[el.dataset.q];
-      if (!dl) { el.textContent = ''; el.hidden = true; continue; }
+      const left = timeLeft(this, el.dataset.w, el.dataset.q);
+      if (left === null) { el.textContent = ''; el.hidden = true; continue; }
       el.hidden = false;
-      const left = dl - (paused ? this.pausedAt : Date.now());
       const text = left > 0 ? fmtTime(left) : t('pj.timeUp');
       if (el.textContent !== text) el.textContent = text;
       el.classList.toggle('urgent', left > 0 && left <= 10000);
