@@ -382,3 +382,15 @@ func TestRankTallyTieByEarliestAnswer(t *testing.T) {
 		t.Errorf("tie = %+v", tie)
 	}
 }
+
+func TestCitationsWeight(t *testing.T) {
+	q := honest(t).Question("keuze")
+	for _, tt := range []struct {
+		option, lens string
+		want         float64
+	}{{"a", "alfa", 1}, {"b", "alfa", -1}, {"b", "beta", 1}, {"c", "alfa", 0}, {"geen", "gamma", 0}} {
+		if got := q.Option(tt.option).Weight(tt.lens); got != tt.want {
+			t.Errorf("%s under %s: weight %v, want %v", tt.option, tt.lens, got, tt.want)
+		}
+	}
+}

@@ -47,11 +47,39 @@ type Scenario struct {
 	Rules    []*Rule     `yaml:"rules"`
 	Endings  []*Ending   `yaml:"endings"`
 	Tests    []*Test     `yaml:"tests"`
+	Brief    *Brief      `yaml:"brief"`
+	Relax    []*Relax    `yaml:"relax"`
 
 	schema    *rules.Schema
 	injects   map[string]*Inject
 	questions map[string]*Question
 	rules     map[string]*Rule
+}
+
+// Brief is the author's account of a scenario or quiz: what it trains, which documents it
+// rests on, and where those documents disagree. It is shown to trainers, never scored.
+type Brief struct {
+	Goals         []Text `yaml:"goals"`
+	Sources       []Text `yaml:"sources"`
+	Disagreements []Text `yaml:"disagreements"`
+	Pos           Pos    `yaml:"-"`
+}
+
+// UnmarshalYAML decodes the brief and remembers where it is; the structure was checked before
+// decoding.
+func (b *Brief) UnmarshalYAML(n *yaml.Node) error {
+	type plain Brief
+	if err := n.Decode((*plain)(b)); err != nil {
+		return err
+	}
+	b.Pos = posOf(n)
+	return nil
+}
+
+// Relax lifts one assessment gate for this file, with the written reason a trainer reads.
+type Relax struct {
+	Gate   Ref  `yaml:"gate"`
+	Reason Text `yaml:"reason"`
 }
 
 // Role is a role or a team a participant can take.
@@ -235,6 +263,8 @@ type Ending struct {
 	When  Source `yaml:"when"`
 	Title Text   `yaml:"title"`
 	Text  Text   `yaml:"text"`
+	// Best marks the ending a scenario's policy path should reach; at most one per file.
+	Best bool `yaml:"best"`
 
 	cond *rules.Program
 }

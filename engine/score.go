@@ -49,6 +49,14 @@ type Score struct {
 	Citations []Citation `json:"citations,omitempty"`
 }
 
+// Weight is the weight of a set of citations under a lens: the number of statements of the
+// lens supported minus the number conflicted with. Above zero the option (or accepted value,
+// or rubric item) is right under the lens, below zero wrong, at zero neutral.
+func (c Citations) Weight(lens string) float64 {
+	w, _ := weight(c, lens)
+	return w
+}
+
 func inLens(id, lens string) bool {
 	return len(id) > len(lens) && id[len(lens)] == '/' && strings.HasPrefix(id, lens)
 }

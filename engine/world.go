@@ -681,9 +681,10 @@ func (w *World) decide(q *Question, a Answer, by string, at time.Duration) {
 }
 
 func (w *World) updateScore() {
+	// In decision order: a float sum depends on its order, and a map has none.
 	got, max := 0.0, 0.0
-	for _, d := range w.decisions {
-		if d.Score.Addressed {
+	for _, q := range w.decided {
+		if d := w.decisions[q]; d.Score.Addressed {
 			got += d.Score.Points
 			max += d.Score.Max
 		}

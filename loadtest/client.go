@@ -144,6 +144,7 @@ type participant struct {
 	ws  *websocket.Conn
 
 	id, token, role string
+	joinID          string // sent with the join, so that a retried join gives the same participant
 	lastSeq         atomic.Int64
 	received        atomic.Int64 // messages read
 	closed          chan struct{}
@@ -153,6 +154,9 @@ type participant struct {
 	acked   map[string]int64         // answer id → seq of its ack
 	sent    map[string]time.Time     // answer id → when it was sent, until acked
 	asked   map[string]*questionInfo // answer id → its question
+	answers map[string]any           // answer id → the answer sent, to send again after unavailable
+	byRef   map[string]string        // ref of an answer → its id (an error names only the ref)
+	retries map[string]int           // answer id → times sent again
 	inject  string                   // the world's current inject
 	opened  map[string]bool          // questions of the current inject opened for this world
 	waitDup map[string]chan reply
@@ -221,8 +225,25 @@ func (p *participant) track(ph *phase, data []byte, now time.Time) {
 	}
 }
 
-// hello sends join or resume and reads the welcome and the snapshot.
+// hello sends join or resume and reads the welcome and the snapshot. A join refused as
+// unavailable (the server could not save it) is sent again, with the same id, a few times.
 func (p *participant) hello(ctx context.Context, resume bool) (snapshot, error) {
+	for try := 1; ; try++ {
+		s, err := p.hello1(ctx, resume)
+		if err == nil || !strings.HasPrefix(err.Error(), "unavailable:") || try == maxRetries {
+			return s, err
+		}
+		p.run.retriedHellos.Add(1)
+		time.Sleep(retryDelay())
+	}
+}
+
+// maxRetries bounds how often a client sends a message again after unavailable.
+const maxRetries = 20
+
+func retryDelay() time.Duration { return 50*time.Millisecond + rand.N(200*time.Millisecond) }
+
+func (p *participant) hello1(ctx context.Context, resume bool) (snapshot, error) {
 	ws, err := p.run.d.dial(ctx, false)
 	if err != nil {
 		return snapshot{}, err
@@ -231,7 +252,7 @@ func (p *participant) hello(ctx context.Context, resume bool) (snapshot, error) 
 	if resume {
 		msg = map[string]any{"type": "resume", "token": p.token, "last_seq": p.lastSeq.Load()}
 	} else {
-		msg = map[string]any{"type": "join", "code": p.sess.code, "name": fmt.Sprintf("deelnemer %d", p.idx), "lang": "nl"}
+		msg = map[string]any{"type": "join", "code": p.sess.code, "name": fmt.Sprintf("deelnemer %d", p.idx), "lang": "nl", "id": p.joinID}
 	}
 	ws.SetWriteDeadline(time.Now().Add(10 * time.Second))
 	if err := ws.WriteJSON(msg); err != nil {
@@ -370,6 +391,11 @@ func (p *participant) onEvent(e event, now time.Time) {
 }
 
 func (p *participant) onReply(r reply, now time.Time) {
+	if r.ID == "" && r.Type == "error" && r.Code == "unavailable" {
+		p.mu.Lock()
+		r.ID = p.byRef[r.Ref]
+		p.mu.Unlock()
+	}
 	if r.ID == "" {
 		if r.Type == "error" {
 			p.run.errorf("error %s: %s", r.Code, r.Message)
@@ -381,6 +407,19 @@ func (p *participant) onReply(r reply, now time.Time) {
 		delete(p.waitDup, r.ID)
 		p.mu.Unlock()
 		ch <- r
+		return
+	}
+	if r.Type == "error" && r.Code == "unavailable" && p.answers[r.ID] != nil && p.retries[r.ID] < maxRetries {
+		// Not saved, and the server says so: send the same answer again, same id.
+		p.retries[r.ID]++
+		a, q := p.answers[r.ID], p.asked[r.ID]
+		p.mu.Unlock()
+		p.run.retriedAnswers.Add(1)
+		time.AfterFunc(retryDelay(), func() {
+			if err := p.send(map[string]any{"type": "answer", "id": r.ID, "question": q.ID, "answer": a, "ref": r.ID[:8]}); err != nil {
+				p.run.errorf("sending an answer again: %v", err)
+			}
+		})
 		return
 	}
 	t0, ok := p.sent[r.ID]
@@ -407,10 +446,13 @@ func (p *participant) onReply(r reply, now time.Time) {
 // answer sends an answer to the first open question asked of the participant's role.
 func (p *participant) answer(q *questionInfo) {
 	id := uuid.NewString()
-	msg := map[string]any{"type": "answer", "id": id, "question": q.ID, "answer": q.answer(), "ref": id[:8]}
+	a := q.answer()
+	msg := map[string]any{"type": "answer", "id": id, "question": q.ID, "answer": a, "ref": id[:8]}
 	p.mu.Lock()
 	p.sent[id] = time.Now()
 	p.asked[id] = q
+	p.answers[id] = a
+	p.byRef[id[:8]] = id
 	p.mu.Unlock()
 	if err := p.send(msg); err != nil {
 		p.run.errorf("sending an answer: %v", err)
@@ -536,8 +578,20 @@ func (f *facilitator) read(ws *websocket.Conn) {
 	}
 }
 
-// command sends a facilitator command and waits for its ack.
+// command sends a facilitator command and waits for its ack; a command refused as
+// unavailable (not saved, so not made) is sent again a few times.
 func (f *facilitator) command(ctx context.Context, msg map[string]any) error {
+	for try := 1; ; try++ {
+		err := f.command1(ctx, msg)
+		if err == nil || !strings.Contains(err.Error(), ": unavailable: ") || try == maxRetries {
+			return err
+		}
+		f.run.retriedCommands.Add(1)
+		time.Sleep(retryDelay())
+	}
+}
+
+func (f *facilitator) command1(ctx context.Context, msg map[string]any) error {
 	ref := fmt.Sprint("f", f.refs.Add(1))
 	msg["ref"] = ref
 	ch := make(chan reply, 1)

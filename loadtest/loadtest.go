@@ -25,6 +25,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/google/uuid"
 )
 
 // Config is one load run.
@@ -65,6 +67,17 @@ type Config struct {
 	// before the kill must survive it; the reconnect phase (Reconnect) then checks that every
 	// participant resumes with them.
 	Crash func(ctx context.Context) error
+	// StoreFaults is the fraction of log appends the server fails at random (it is passed to a
+	// server the tool starts as --store-faults). Clients then send again what the server
+	// refused as unavailable, and the final check also compares each session's live state with
+	// the replay of its log.
+	StoreFaults float64
+	// StudyRuns, instead of a room, starts this many self-study runs, opens each once and
+	// leaves it, and measures the server's memory before, with all of them idle in memory,
+	// and once the server has unloaded them (start the server with a short idle timeout).
+	StudyRuns int
+	// StudyRounds repeats the StudyRuns that many times on the same server (default 1).
+	StudyRounds int
 	// Hold keeps everyone connected this long after connecting (to watch the server).
 	Hold time.Duration
 	// PhaseTimeout bounds each wait for the clients (default 60 s).
@@ -306,6 +319,9 @@ type runner struct {
 	phase    atomic.Pointer[phase]
 	received atomic.Int64
 
+	// Messages sent again after the server answered unavailable.
+	retriedHellos, retriedAnswers, retriedCommands atomic.Int64
+
 	errMu  sync.Mutex
 	errs   int64
 	errMsg map[string]int
@@ -343,6 +359,15 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 
 	if err := r.login(ctx); err != nil {
 		return nil, err
+	}
+	if cfg.StudyRuns > 0 {
+		if err := r.study(ctx, rep); err != nil {
+			return nil, err
+		}
+		r.errMu.Lock()
+		rep.Errors, rep.ErrorMessages = r.errs, r.errMsg
+		r.errMu.Unlock()
+		return rep, nil
 	}
 	if err := r.loadScenario(ctx); err != nil {
 		return nil, err
@@ -386,6 +411,16 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		return nil, err
 	}
 	rep.After, _ = r.metrics(ctx, false)
+	if cfg.StoreFaults > 0 {
+		f := &rep.Faults
+		f.Rate = cfg.StoreFaults
+		f.RetriedJoins, f.RetriedAnswers, f.RetriedCommands = r.retriedHellos.Load(), r.retriedAnswers.Load(), r.retriedCommands.Load()
+		if rep.Before != nil && rep.After != nil && rep.Before.Live != nil && rep.After.Live != nil {
+			f.AppendErrors = rep.After.Live.AppendErrors - rep.Before.Live.AppendErrors
+		}
+		r.logf("store faults: %d failed appends; sent again: %d joins, %d answers, %d commands",
+			f.AppendErrors, f.RetriedJoins, f.RetriedAnswers, f.RetriedCommands)
+	}
 	r.errMu.Lock()
 	rep.Errors, rep.ErrorMessages = r.errs, r.errMsg
 	r.errMu.Unlock()
@@ -486,7 +521,8 @@ func (r *runner) connect(ctx context.Context, rep *Report) error {
 	for i := range n {
 		s := r.sessions[i%len(r.sessions)]
 		p := &participant{idx: i, sess: s, run: r, acked: map[string]int64{}, sent: map[string]time.Time{},
-			asked: map[string]*questionInfo{}, opened: map[string]bool{}, waitDup: map[string]chan reply{}}
+			asked: map[string]*questionInfo{}, opened: map[string]bool{}, waitDup: map[string]chan reply{},
+			answers: map[string]any{}, byRef: map[string]string{}, retries: map[string]int{}, joinID: uuid.NewString()}
 		r.parts[i] = p
 		s.parts = append(s.parts, p)
 	}
@@ -575,6 +611,14 @@ func (r *runner) play(ctx context.Context, rep *Report) error {
 		ph := newPhase("inject", len(r.parts))
 		r.phase.Store(ph)
 		err := r.eachSession(ctx, func(s *session) error {
+			if r.cfg.StoreFaults > 0 {
+				// Two commands, each sent again if refused: with "open": true, a failure of the
+				// second append would leave the inject shown and its questions unopened.
+				if err := s.fac.command(ctx, map[string]any{"type": "next"}); err != nil {
+					return err
+				}
+				return s.fac.command(ctx, map[string]any{"type": "open"})
+			}
 			return s.fac.command(ctx, map[string]any{"type": "next", "open": true})
 		})
 		if err != nil {
@@ -902,8 +946,115 @@ func (r *runner) verify(ctx context.Context, rep *Report) error {
 			}
 		}
 	}
-	x.OK = x.Missing == 0 && x.Doubled == 0 && x.WrongOwner == 0
+	for _, s := range r.sessions {
+		if err := r.compareLive(ctx, s, x); err != nil {
+			return err
+		}
+	}
+	x.OK = x.Missing == 0 && x.Doubled == 0 && x.WrongOwner == 0 && x.LiveDiffers == 0
 	r.logf("exactly once: %d acked, %d in the reports, %d missing, %d doubled", x.Acked, x.InReport, x.Missing, x.Doubled)
+	return nil
+}
+
+// compareLive compares a session's live state (a new watch's snapshot: the server's memory)
+// with the replay of its log (the report, folded from the log): every participant's total
+// and answers, every world's path and total must be equal.
+func (r *runner) compareLive(ctx context.Context, s *session, x *ExactlyOnce) error {
+	ws, err := r.d.dial(ctx, true)
+	if err != nil {
+		return err
+	}
+	defer ws.Close()
+	if err := ws.WriteJSON(map[string]any{"type": "watch", "session": s.id}); err != nil {
+		return err
+	}
+	type total = map[string]any
+	var snap struct {
+		Type       string `json:"type"`
+		Aggregates struct {
+			Participants []struct {
+				ID       string   `json:"id"`
+				Total    total    `json:"total"`
+				Answered []string `json:"answered"`
+			} `json:"participants"`
+			Worlds []struct {
+				ID    string   `json:"id"`
+				Path  []string `json:"path"`
+				Total total    `json:"total"`
+			} `json:"worlds"`
+		} `json:"aggregates"`
+	}
+	ws.SetReadDeadline(time.Now().Add(30 * time.Second))
+	for snap.Type != "snapshot" {
+		_, data, err := ws.ReadMessage()
+		if err != nil {
+			return fmt.Errorf("watching %s: %w", s.id, err)
+		}
+		if bytes.HasPrefix(data, prefixSnapshot) {
+			if err := json.Unmarshal(data, &snap); err != nil {
+				return err
+			}
+		}
+	}
+	var report struct {
+		Participants []struct {
+			ID    string `json:"id"`
+			Total total  `json:"total"`
+		} `json:"participants"`
+		Worlds []struct {
+			ID   string `json:"id"`
+			Path []struct {
+				Inject string `json:"inject"`
+			} `json:"path"`
+			Total total `json:"total"`
+		} `json:"worlds"`
+		Answers []struct {
+			Participant string `json:"participant"`
+		} `json:"answers"`
+	}
+	if err := r.do(ctx, "GET", "/api/sessions/"+s.id+"/report", nil, &report); err != nil {
+		return fmt.Errorf("report of %s: %w", s.id, err)
+	}
+	same := func(a, b any) bool {
+		x, _ := json.Marshal(a)
+		y, _ := json.Marshal(b)
+		return bytes.Equal(x, y)
+	}
+	answered := map[string]int{}
+	for _, a := range report.Answers {
+		answered[a.Participant]++
+	}
+	replayed := map[string]total{}
+	for _, p := range report.Participants {
+		replayed[p.ID] = p.Total
+	}
+	for _, p := range snap.Aggregates.Participants {
+		if !same(p.Total, replayed[p.ID]) || len(p.Answered) != answered[p.ID] {
+			x.LiveDiffers++
+			r.errorf("session %s, participant %s: live %v (%d answers), replayed %v (%d answers)", s.id, p.ID,
+				p.Total, len(p.Answered), replayed[p.ID], answered[p.ID])
+		}
+	}
+	if len(snap.Aggregates.Participants) != len(report.Participants) {
+		x.LiveDiffers++
+		r.errorf("session %s: %d participants live, %d replayed", s.id, len(snap.Aggregates.Participants), len(report.Participants))
+	}
+	paths := map[string][]string{}
+	totals := map[string]total{}
+	for _, w := range report.Worlds {
+		paths[w.ID] = []string{}
+		for _, st := range w.Path {
+			paths[w.ID] = append(paths[w.ID], st.Inject)
+		}
+		totals[w.ID] = w.Total
+	}
+	for _, w := range snap.Aggregates.Worlds {
+		if p, ok := paths[w.ID]; !ok || !same(w.Path, p) || !same(w.Total, totals[w.ID]) {
+			x.LiveDiffers++
+			r.errorf("session %s, world %s: live and replayed path or total differ", s.id, w.ID)
+		}
+	}
+	x.Compared++
 	return nil
 }
 

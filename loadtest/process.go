@@ -22,27 +22,20 @@ type Process struct {
 	// URL is the server's base URL; User and Password its admin account.
 	URL, User, Password string
 
-	// Profile, when set before the server starts (StartProcessProfiled), is a folder the
-	// server writes its CPU, heap and goroutine profiles to when it stops.
-	Profile string
-
 	exe, db, addr string
+	args          []string // more flags for serve
 	log           *os.File
 	cmd           *exec.Cmd
 	exited        chan struct{}
 }
 
 // StartProcess creates the database and account in dir with `exe user add` and starts
-// `exe serve` on a free loopback port. exe is a paraat binary (the running one, usually).
-func StartProcess(ctx context.Context, exe, dir string) (*Process, error) {
-	return StartProcessProfiled(ctx, exe, dir, "")
-}
-
-// StartProcessProfiled is StartProcess with `serve --profile profile` when profile is set.
-func StartProcessProfiled(ctx context.Context, exe, dir, profile string) (*Process, error) {
+// `exe serve` on a free loopback port, with args as more flags. exe is a paraat binary (the
+// running one, usually).
+func StartProcess(ctx context.Context, exe, dir string, args ...string) (*Process, error) {
 	b := make([]byte, 12)
 	rand.Read(b)
-	p := &Process{exe: exe, db: filepath.Join(dir, "load.db"), User: "load", Password: hex.EncodeToString(b), Profile: profile}
+	p := &Process{exe: exe, db: filepath.Join(dir, "load.db"), User: "load", Password: hex.EncodeToString(b), args: args}
 	add := exec.CommandContext(ctx, exe, "user", "add", "--admin", "--db", p.db, p.User)
 	add.Stdin = bytes.NewBufferString(p.Password + "\n")
 	if out, err := add.CombinedOutput(); err != nil {
@@ -66,11 +59,7 @@ func StartProcessProfiled(ctx context.Context, exe, dir, profile string) (*Proce
 }
 
 func (p *Process) start(ctx context.Context) error {
-	args := []string{"serve", "--addr", p.addr, "--db", p.db}
-	if p.Profile != "" {
-		args = append(args, "--profile", p.Profile)
-	}
-	cmd := exec.Command(p.exe, args...)
+	cmd := exec.Command(p.exe, append([]string{"serve", "--addr", p.addr, "--db", p.db}, p.args...)...)
 	cmd.Stdout, cmd.Stderr = p.log, p.log
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("starting paraat serve: %w", err)

@@ -37,6 +37,8 @@ type Report struct {
 	// Crashed: the server was killed with SIGKILL during a burst and started again.
 	Crashed       bool           `json:"crashed"`
 	ExactlyOnce   ExactlyOnce    `json:"exactly_once"`
+	Faults        FaultReport    `json:"faults"`
+	Study         []*StudyReport `json:"study,omitempty"`
 	Errors        int64          `json:"errors"`
 	ErrorMessages map[string]int `json:"error_messages,omitempty"`
 
@@ -124,7 +126,19 @@ type ExactlyOnce struct {
 	Missing, Doubled int
 	WrongOwner       int
 	Unacked          int // in the report but never acked to the client (allowed)
-	OK               bool
+	// Compared sessions whose live state was compared with the replay of their log, and in
+	// how many places the two differed.
+	Compared, LiveDiffers int
+	OK                    bool
+}
+
+// FaultReport is what a run with store faults (Config.StoreFaults) met and did.
+type FaultReport struct {
+	Rate            float64
+	AppendErrors    int64 // the server's count of failed appends
+	RetriedJoins    int64 // joins sent again after unavailable
+	RetriedAnswers  int64
+	RetriedCommands int64 // facilitator commands sent again
 }
 
 func (r *Report) memory() {
@@ -144,6 +158,20 @@ func (r *Report) memory() {
 // Print writes the report for people.
 func (r *Report) Print(w io.Writer) {
 	p := func(format string, args ...any) { fmt.Fprintf(w, format+"\n", args...) }
+	if len(r.Study) > 0 {
+		for _, s := range r.Study {
+			p("round %d             %s: %d self-study runs started and abandoned (%d failed) in %s", s.Round, r.Target, s.Runs, s.Failed, s.Elapsed.Round(time.Millisecond))
+			p("server memory       before %s RSS, %s heap; %d idle sessions in memory: %s RSS, %s heap",
+				mib(s.Before.RSS), mib(int64(s.Before.HeapInuse)), s.SessionsLoaded, mib(s.Loaded.RSS), mib(int64(s.Loaded.HeapInuse)))
+			p("per idle session    %.1f KiB RSS, %.1f KiB Go heap", s.RSSPerSession/1024, s.HeapPerSession/1024)
+			p("after unloading     %d unloaded in %s: %s RSS, %s heap", s.Unloaded, s.UnloadWait.Round(time.Second), mib(s.After.RSS), mib(int64(s.After.HeapInuse)))
+		}
+		p("errors              %d", r.Errors)
+		for _, msg := range slices.Sorted(maps.Keys(r.ErrorMessages)) {
+			p("  %6d × %s", r.ErrorMessages[msg], msg)
+		}
+		return
+	}
 	p("target              %s: %d participants in %d sessions", r.Target, r.Participants, r.Sessions)
 	c := r.Connect
 	p("connect             %d joined, %d failed in %s: %.0f/s; per join %s", c.Joined, c.Failed,
@@ -191,6 +219,11 @@ func (r *Report) Print(w io.Writer) {
 	}
 	p("exactly once        %s: %d acked answers, %d in the reports, %d missing, %d doubled, %d under another participant, %d stored but not acked",
 		verdict, x.Acked, x.InReport, x.Missing, x.Doubled, x.WrongOwner, x.Unacked)
+	p("live vs replay      %d sessions compared, %d differences", x.Compared, x.LiveDiffers)
+	if f := r.Faults; f.Rate > 0 {
+		p("store faults        %.0f%% of appends failed at random: %d failed appends; sent again after unavailable: %d joins, %d answers, %d commands",
+			100*f.Rate, f.AppendErrors, f.RetriedJoins, f.RetriedAnswers, f.RetriedCommands)
+	}
 	if r.After != nil && r.After.Live != nil {
 		l := r.After.Live
 		p("server totals       %d messages in %d writes, %d answers stored, %d slow consumers, CPU %.1f s",

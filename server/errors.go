@@ -26,6 +26,7 @@ const (
 	EConflict     ErrorCode = "conflict"
 	ERateLimited  ErrorCode = "rate_limited"
 	EUnavailable  ErrorCode = "unavailable"
+	EOverloaded   ErrorCode = "overloaded"
 	EInternal     ErrorCode = "internal"
 )
 
@@ -43,6 +44,7 @@ var httpStatus = map[ErrorCode]int{
 	EConflict:     http.StatusConflict,
 	ERateLimited:  http.StatusTooManyRequests,
 	EUnavailable:  http.StatusServiceUnavailable,
+	EOverloaded:   http.StatusServiceUnavailable,
 	EInternal:     http.StatusInternalServerError,
 }
 

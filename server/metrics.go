@@ -22,6 +22,8 @@ type LiveStats struct {
 	BytesSent        int64 `json:"bytes_sent"`
 	AnswersStored    int64 `json:"answers_stored"` // answers durable in the log
 	SlowConsumers    int64 `json:"slow_consumers"` // clients dropped with 4008
+	AppendErrors     int64 `json:"append_errors"`  // failed appends, each followed by a reload
+	Unloaded         int64 `json:"unloaded"`       // idle sessions freed from memory
 }
 
 // Statser is a Live layer that keeps counters; the metrics endpoint shows them when the

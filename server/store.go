@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -12,15 +13,23 @@ var (
 	ErrNotFound = errors.New("not found")
 	// ErrConflict: a duplicate id, code or user name, or a sequence number already taken.
 	ErrConflict = errors.New("conflict")
+	// ErrDuplicate: a record's Key is already in the session's log. It is an ErrConflict too.
+	ErrDuplicate = fmt.Errorf("%w: duplicate key", ErrConflict)
 )
 
 // Record is one event of a session's append-only log. Seq is assigned by the store: 1, 2, 3 ...
 // per session, without gaps. Data is the event's JSON payload, opaque to the store.
+//
+// Key, when not empty, names the one change the record makes (an answer's client id, "close
+// question q in world w"): a session's log holds at most one record per key, and the database
+// refuses a second one (UNIQUE (session, client_id)), so a command retried after an append whose
+// outcome was unknown can never be logged twice.
 type Record struct {
 	Seq  int64
 	Time time.Time
 	Type string
 	Data []byte
+	Key  string
 }
 
 // SessionRow is what the store keeps about a session besides its log.
@@ -58,6 +67,8 @@ type Store interface {
 	Sessions(ctx context.Context, owner string) ([]SessionRow, error)
 	// Append adds records to a session's log and returns them with their sequence numbers.
 	// It returns only once they are durable. Concurrent calls may be committed together.
+	// A call is atomic: if one of its records has a Key already in the log (or twice in the
+	// call), none is written and the error wraps ErrDuplicate.
 	Append(ctx context.Context, session string, recs []Record) ([]Record, error)
 	// Events returns the records of a session with Seq > after, in order, at most limit
 	// (0: no limit).

@@ -7,6 +7,7 @@ import (
 	"net/http"
 
 	"github.com/paraat-nl/paraat/engine"
+	"github.com/paraat-nl/paraat/engine/analyze"
 )
 
 // MaxCheckBody is the largest scenario draft POST /api/check accepts. The built-in scenarios
@@ -135,6 +136,28 @@ type CheckResult struct {
 	Warnings    int              `json:"warnings"`
 	Diagnostics []DiagnosticView `json:"diagnostics"`
 	Scenario    *SourceDetail    `json:"scenario"`
+	// Analysis is what `paraat analyze` reports on the scenario (docs/ANALYZE.md), when it
+	// loads.
+	Analysis *analyze.Report `json:"analysis,omitempty"`
+}
+
+// draftBound is the replay bound when exploring a pasted draft's playthroughs: a paste may
+// cost the server about a second, not more.
+const draftBound = 1500
+
+// analysisOf returns the analysis of a library scenario, computed once per scenario.
+func (s *Server) analysisOf(sc *engine.Scenario) *analyze.Report {
+	s.analysesMu.Lock()
+	defer s.analysesMu.Unlock()
+	if r, ok := s.analyses[sc.ID.Value]; ok {
+		return r
+	}
+	if s.analyses == nil {
+		s.analyses = map[string]*analyze.Report{}
+	}
+	r := analyze.Analyze(sc, s.cfg.Library.Corpus, analyze.Options{})
+	s.analyses[sc.ID.Value] = r
+	return r
 }
 
 func refs(rs []engine.Ref) []string {
@@ -253,6 +276,7 @@ func (s *Server) handleScenarioSource(w http.ResponseWriter, r *http.Request, l 
 	res := checkResult(diags, sc.File)
 	d := SourceOf(s.cfg.Library, sc)
 	res.Scenario = &d
+	res.Analysis = s.analysisOf(sc)
 	writeJSON(w, http.StatusOK, res)
 }
 
@@ -288,5 +312,8 @@ func (s *Server) handleCheck(w http.ResponseWriter, r *http.Request, l *login) {
 	diags.Sort()
 	res := checkResult(diags, checkFile)
 	res.Scenario = d
+	if sc != nil && ok {
+		res.Analysis = analyze.Analyze(sc, s.cfg.Library.Corpus, analyze.Options{Bound: draftBound})
+	}
 	writeJSON(w, http.StatusOK, res)
 }

@@ -24,6 +24,8 @@ an admin account, and stops it afterwards. Examples (docs/BENCHMARKS.md has the 
   paraat load --participants 5000 --injects 3 --burst                # answer bursts
   paraat load --participants 2000 --sessions 4 --flood 10s --flood-rate 20   # throughput
   paraat load --participants 5000 --injects 1 --burst --reconnect --restart  # mass reconnect
+  paraat load --participants 500 --injects 4 --burst --store-faults 0.1     # failing store
+  paraat load --study-runs 10000 --idle-timeout 20s                          # idle memory
   paraat load --participants 5000 --injects 3 --burst --baseline     # paraat next to the baseline
 
 --baseline then runs the same clients against the baseline server ('paraat baseline': plain
@@ -52,6 +54,10 @@ func runLoad(ctx context.Context, args []string, env func(string) string, stdin 
 	fl.BoolVar(&cfg.Reconnect, "reconnect", false, "drop every connection at the end and have all participants resume")
 	restart := fl.Bool("restart", false, "with --reconnect: restart the server instead (only for a server the tool started)")
 	crash := fl.Bool("crash", false, "with --burst --reconnect: SIGKILL the server at a random moment of the first burst and start it again (only for a server the tool started)")
+	fl.Float64Var(&cfg.StoreFaults, "store-faults", 0, "make this fraction of the server's log appends fail at random (only for a server the tool starts); clients send again what is refused as unavailable, and the final check compares live state with the replayed log")
+	fl.IntVar(&cfg.StudyRuns, "study-runs", 0, "instead of a room: start this many self-study runs, open each once, leave it, and measure memory until the server unloads them")
+	fl.IntVar(&cfg.StudyRounds, "study-rounds", 1, "with --study-runs: repeat them this many times on the same server")
+	idle := fl.Duration("idle-timeout", 0, "the --idle-timeout of a server the tool starts (default: serve's)")
 	fl.DurationVar(&cfg.Hold, "hold", 0, "keep the participants connected this long after joining")
 	fl.DurationVar(&cfg.PhaseTimeout, "timeout", 60*time.Second, "how long to wait for the clients in each phase")
 	pprofDir := fl.String("pprof", "", "with a server the tool starts: write its CPU, heap and goroutine profiles to this folder")
@@ -84,7 +90,17 @@ func runLoad(ctx context.Context, args []string, env func(string) string, stdin 
 			return 1
 		}
 		defer os.RemoveAll(dir)
-		proc, err := loadtest.StartProcessProfiled(ctx, exe, dir, *pprofDir)
+		var serveArgs []string
+		if cfg.StoreFaults > 0 {
+			serveArgs = append(serveArgs, "--store-faults", fmt.Sprint(cfg.StoreFaults))
+		}
+		if *idle > 0 {
+			serveArgs = append(serveArgs, "--idle-timeout", idle.String())
+		}
+		if *pprofDir != "" {
+			serveArgs = append(serveArgs, "--profile", *pprofDir)
+		}
+		proc, err := loadtest.StartProcess(ctx, exe, dir, serveArgs...)
 		if err != nil {
 			fmt.Fprintf(stderr, "paraat load: %v\n", err)
 			return 1
@@ -99,8 +115,8 @@ func runLoad(ctx context.Context, args []string, env func(string) string, stdin 
 		}
 		fmt.Fprintf(stderr, "paraat load: started paraat serve on %s (log in %s)\n", proc.URL, dir)
 	} else {
-		if *restart || *crash || *pprofDir != "" {
-			fmt.Fprintln(stderr, "paraat load: --restart, --crash and --pprof need a server the tool starts (no --target)")
+		if *restart || *crash || cfg.StoreFaults > 0 || *pprofDir != "" {
+			fmt.Fprintln(stderr, "paraat load: --restart, --crash, --store-faults and --pprof need a server the tool starts (no --target)")
 			return 2
 		}
 		cfg.Password = env("PARAAT_LOAD_PASSWORD")
@@ -138,6 +154,14 @@ func runLoad(ctx context.Context, args []string, env func(string) string, stdin 
 		if base != nil {
 			loadtest.PrintComparison(stdout, rep, base)
 		}
+	}
+	if len(rep.Study) > 0 {
+		for _, s := range rep.Study {
+			if s.Failed > 0 {
+				return 1
+			}
+		}
+		return 0
 	}
 	if !rep.ExactlyOnce.OK || rep.Reconnect.StateLost > 0 || rep.Reconnect.ResendFailed > 0 {
 		return 1

@@ -9,7 +9,11 @@ import (
 const usage = `paraat: crisis exercises and quizzes on Dutch foreign and security policy
 
 Usage:
-  paraat check [--sources DIR] [PATH...]   load and check scenarios, quizzes and the policy corpus
+  paraat check [--sources DIR] [--gates error|warn|off] [PATH...]
+                                           load and check scenarios, quizzes, the policy corpus
+                                           and the assessment gates
+  paraat analyze [--json] [--lens L] [PATH...]
+                                           measure whether scores reward policy or test-taking skill
   paraat test [PATH...]                    run the scenarios' playthrough tests
   paraat play [--lang nl|en] [--lens ID] SCENARIO
                                            play a scenario or quiz alone in the terminal
@@ -34,6 +38,7 @@ type command func(ctx context.Context, args []string, env func(string) string, s
 func commands() map[string]command {
 	return map[string]command{
 		"check":    runCheck,
+		"analyze":  runAnalyze,
 		"test":     runTest,
 		"play":     runPlay,
 		"list":     runList,

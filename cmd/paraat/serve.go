@@ -16,6 +16,7 @@ import (
 
 	"github.com/paraat-nl/paraat/engine"
 	"github.com/paraat-nl/paraat/server"
+	"github.com/paraat-nl/paraat/server/faultstore"
 	"github.com/paraat-nl/paraat/server/live"
 	"github.com/paraat-nl/paraat/web"
 )
@@ -28,6 +29,11 @@ type serveConfig struct {
 	Origins       []string
 	BaseURL       string
 	SecureCookies bool
+	// IdleTimeout and MaxSessions bound the live sessions in memory (live.Options).
+	IdleTimeout time.Duration
+	MaxSessions int
+	// StoreFaults makes this fraction of appends fail at random, for fault-injection runs.
+	StoreFaults float64
 }
 
 // Validate checks the configuration.
@@ -43,6 +49,12 @@ func (c *serveConfig) Validate() error {
 		if st, err := os.Stat(c.Library); err != nil || !st.IsDir() {
 			errs = append(errs, fmt.Errorf("--library %q is not a folder", c.Library))
 		}
+	}
+	if c.StoreFaults < 0 || c.StoreFaults >= 1 {
+		errs = append(errs, fmt.Errorf("--store-faults %v: want a fraction from 0 up to 1", c.StoreFaults))
+	}
+	if c.IdleTimeout < 0 || c.MaxSessions < 0 {
+		errs = append(errs, errors.New("--idle-timeout and --max-sessions cannot be negative"))
 	}
 	return errors.Join(errs...)
 }
@@ -65,6 +77,9 @@ func runServe(ctx context.Context, args []string, env func(string) string, stdin
 	fl.StringVar(&origins, "origins", env("PARAAT_ORIGINS"), "other allowed origins, comma-separated, e.g. https://oefening.example.nl ($PARAAT_ORIGINS)")
 	fl.StringVar(&cfg.BaseURL, "base-url", env("PARAAT_BASE_URL"), "public URL for join links (default: from each request) ($PARAAT_BASE_URL)")
 	fl.BoolVar(&cfg.SecureCookies, "secure-cookies", env("PARAAT_SECURE_COOKIES") == "1", "mark the login cookie Secure (behind TLS)")
+	fl.DurationVar(&cfg.IdleTimeout, "idle-timeout", 10*time.Minute, "unload a live session from memory after this long without connections")
+	fl.IntVar(&cfg.MaxSessions, "max-sessions", 10000, "live sessions kept in memory at most; beyond, joins are refused with overloaded")
+	fl.Float64Var(&cfg.StoreFaults, "store-faults", 0, "testing only: make this fraction of log appends fail at random (half before, half after the commit)")
 	profile := fl.String("profile", "", "write CPU, heap and goroutine profiles of this run to the folder (on stop)")
 	if err := fl.Parse(args); err != nil {
 		return 2
@@ -106,12 +121,16 @@ func runServe(ctx context.Context, args []string, env func(string) string, stdin
 		return 1
 	}
 	defer store.Close()
+	if cfg.StoreFaults > 0 {
+		log.Warn("fault injection: log appends fail at random", "rate", cfg.StoreFaults)
+		store = faultstore.Wrap(store, cfg.StoreFaults, uint64(time.Now().UnixNano()))
+	}
 	return serve(ctx, cfg, lib, store, web.FS(), log, stdout, stderr)
 }
 
 func serve(ctx context.Context, cfg serveConfig, lib *engine.Library, store server.Store, ui fs.FS, log *slog.Logger, stdout, stderr io.Writer) int {
 	codes := server.NewCodeGuard(nil)
-	mgr := live.New(store, lib, live.Options{Logger: log, Codes: codes})
+	mgr := live.New(store, lib, live.Options{Logger: log, Codes: codes, IdleTimeout: cfg.IdleTimeout, MaxSessions: cfg.MaxSessions})
 	if err := mgr.Start(ctx); err != nil {
 		fmt.Fprintf(stderr, "paraat serve: %v\n", err)
 		return 1

@@ -25,13 +25,13 @@ func benchState(b *testing.B) *state {
 		b.Fatal(err)
 	}
 	t0 := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
-	recs := []server.Record{record(t0, evStarted, evData{}), record(t0, evAdvance, evData{World: "main"})}
+	recs := []server.Record{record(t0, evStarted, "started", evData{}), record(t0, evAdvance, "advance:main@0", evData{World: "main"})}
 	for i, r := range recs {
 		r.Seq = int64(i + 1)
 		st.apply(r)
 	}
 	q := st.worlds["main"].w.Current().Questions[0]
-	r := record(t0, evOpen, evData{World: "main", Question: q.ID.Value})
+	r := record(t0, evOpen, "open:main/"+q.ID.Value, evData{World: "main", Question: q.ID.Value})
 	r.Seq = 3
 	st.apply(r)
 	return st

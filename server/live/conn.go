@@ -68,11 +68,13 @@ func newFrame(payload []byte) *frame {
 	return &frame{data: b}
 }
 
-// client is one websocket connection. The hub goroutine sets part and facilitator; send
-// is guarded by mu so that the hub and the reader can queue without racing a close.
+// client is one websocket connection. The hub goroutine sets pid, world and facilitator; send
+// is guarded by mu so that the hub and the reader can queue without racing a close. A client
+// names its participant by id, never by pointer: a reload replaces the state's participants.
 type client struct {
 	ws          *websocket.Conn
-	part        *participant
+	pid         string // the participant; "" for a facilitator
+	world       string // the participant's world
 	facilitator bool
 	stats       *counters
 

@@ -16,7 +16,9 @@ import (
 
 // Options tune the live layer; the zero value gives the defaults of PROTOCOL.md.
 type Options struct {
-	Now           func() time.Time
+	// Clock drives deadlines, back-off and unloading; nil: the system clock (with Now).
+	Clock         Clock
+	Now           func() time.Time // the wall time, when Clock is nil
 	Logger        *slog.Logger
 	QueueLen      int           // messages queued per client before it is dropped (64)
 	PingPeriod    time.Duration // 25 s
@@ -24,6 +26,11 @@ type Options struct {
 	WriteWait     time.Duration // 10 s
 	HelloTimeout  time.Duration // 10 s
 	AppendTimeout time.Duration // 15 s
+	// IdleTimeout is how long a session stays in memory with nobody connected (10 min).
+	IdleTimeout time.Duration
+	// MaxSessions is how many sessions a node keeps in memory at most (10,000); beyond it a
+	// join, resume or watch of another session is refused with the code overloaded.
+	MaxSessions int
 	// Codes limits wrong join codes per address (shared with the HTTP lookup); nil: its own.
 	Codes *server.CodeGuard
 }
@@ -31,6 +38,16 @@ type Options struct {
 func (o *Options) defaults() {
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.Clock == nil {
+		o.Clock = systemClock{now: o.Now}
+	}
+	o.Now = o.Clock.Now
+	if o.IdleTimeout <= 0 {
+		o.IdleTimeout = 10 * time.Minute
+	}
+	if o.MaxSessions <= 0 {
+		o.MaxSessions = 10000
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
@@ -69,6 +86,7 @@ type Manager struct {
 	opts  Options
 	log   *slog.Logger
 	now   func() time.Time
+	clock Clock
 
 	ctx    context.Context // cancelled by Shutdown
 	cancel context.CancelFunc
@@ -79,6 +97,7 @@ type Manager struct {
 	hubs    map[string]*hub
 	closing bool
 	conns   sync.WaitGroup
+	open    map[*client]struct{} // every connection, so that Shutdown can close them all
 	once    sync.Once
 }
 
@@ -88,12 +107,14 @@ var _ server.Live = (*Manager)(nil)
 func New(store server.Store, lib *engine.Library, opts Options) *Manager {
 	opts.defaults()
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Manager{store: store, lib: lib, opts: opts, log: opts.Logger, now: opts.Now,
-		ctx: ctx, cancel: cancel, hubs: map[string]*hub{}}
+	return &Manager{store: store, lib: lib, opts: opts, log: opts.Logger, now: opts.Now, clock: opts.Clock,
+		ctx: ctx, cancel: cancel, hubs: map[string]*hub{}, open: map[*client]struct{}{}}
 }
 
-// Start replays the log of every session that has not ended and resumes it: its timers run
-// again and questions whose deadline passed while the server was down are closed.
+// Start replays the log of every facilitated session that has not ended and resumes it: its
+// timers run again and questions whose deadline passed while the server was down are closed.
+// Self-study runs have no timers; each is loaded when its learner comes back. Sessions nobody
+// connects to are unloaded again after IdleTimeout.
 func (m *Manager) Start(ctx context.Context) error {
 	rows, err := m.store.Sessions(ctx, "")
 	if err != nil {
@@ -101,6 +122,9 @@ func (m *Manager) Start(ctx context.Context) error {
 	}
 	for _, row := range rows {
 		if row.Ended {
+			continue
+		}
+		if meta, err := server.ParseMeta(row.Meta); err == nil && meta.Study {
 			continue
 		}
 		if _, err := m.hub(ctx, row.ID); err != nil {
@@ -157,6 +181,9 @@ func (m *Manager) hub(ctx context.Context, id string) (*hub, error) {
 	if h := m.hubs[id]; h != nil { // loaded meanwhile
 		return h, nil
 	}
+	if len(m.hubs) >= m.opts.MaxSessions {
+		return nil, server.Errorf(server.EOverloaded, "this server already runs %d live sessions, its maximum; try again later", m.opts.MaxSessions)
+	}
 	h := &hub{m: m, id: id, st: st, cmds: make(chan hubCmd, 64), clients: map[*client]struct{}{},
 		conns: map[string]int{}, stop: make(chan struct{}), done: make(chan struct{}),
 		byPart: map[string][]*client{}, facs: map[*client]struct{}{}}
@@ -166,8 +193,32 @@ func (m *Manager) hub(ctx context.Context, id string) (*hub, error) {
 	return h, nil
 }
 
-// Shutdown stops every hub (their clients are closed with 1001) and waits for the
-// connections to finish, or for ctx. It is safe to call more than once.
+// unload takes an idle hub out of the manager, unless a command is waiting for it; true if
+// it did. A connection that still holds the hub gets errUnloaded and loads the session again.
+func (m *Manager) unload(h *hub) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if len(h.cmds) > 0 || m.hubs[h.id] != h {
+		return false
+	}
+	delete(m.hubs, h.id)
+	if len(m.hubs) == 0 {
+		m.hubs = map[string]*hub{} // a map never shrinks; one that held thousands would stay that size
+	}
+	h.unloaded = true
+	m.stats.unloaded.Add(1)
+	return true
+}
+
+// shutdownGrace is how long Shutdown lets the writers deliver their close frames before it
+// closes the connections that have not finished (a peer that stopped reading).
+const shutdownGrace = time.Second
+
+// Shutdown stops every hub and closes every connection with a close frame (1001), then waits
+// for the connections to finish. A connection that has not finished within shutdownGrace, or
+// by ctx's deadline if that is sooner, is closed without waiting for the peer. It returns
+// ctx's error only if a connection's goroutines are still running at the deadline. It is safe
+// to call more than once.
 func (m *Manager) Shutdown(ctx context.Context) error {
 	m.once.Do(func() {
 		m.mu.Lock()
@@ -177,38 +228,56 @@ func (m *Manager) Shutdown(ctx context.Context) error {
 		}
 		m.mu.Unlock()
 	})
+	defer m.cancel()
 	m.mu.Lock()
-	hubs := make([]*hub, 0, len(m.hubs))
-	for _, h := range m.hubs {
-		hubs = append(hubs, h)
+	for c := range m.open {
+		c.shut(websocket.CloseGoingAway, "server shutting down") // those in no hub yet
 	}
 	m.mu.Unlock()
-	for _, h := range hubs {
+	done := make(chan struct{})
+	go func() { m.conns.Wait(); close(done) }()
+	grace := time.NewTimer(shutdownGrace)
+	defer grace.Stop()
+	force := grace.C
+	if dl, ok := ctx.Deadline(); ok {
+		// Leave half of what remains to the forced close.
+		if half := time.Until(dl) / 2; half < shutdownGrace {
+			grace.Reset(max(half, 0))
+		}
+	}
+	for {
 		select {
-		case <-h.done:
+		case <-done:
+			return nil
+		case <-force:
+			force = nil
+			m.mu.Lock()
+			for c := range m.open {
+				c.ws.NetConn().Close() // unblocks its writer and its reader
+			}
+			m.mu.Unlock()
 		case <-ctx.Done():
 			return ctx.Err()
 		}
 	}
-	done := make(chan struct{})
-	go func() { m.conns.Wait(); close(done) }()
-	defer m.cancel()
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
 
-func (m *Manager) track() bool {
+func (m *Manager) track(c *client) bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.closing {
 		return false
 	}
 	m.conns.Add(1)
+	m.open[c] = struct{}{}
 	return true
+}
+
+func (m *Manager) untrack(c *client) {
+	m.mu.Lock()
+	delete(m.open, c)
+	m.mu.Unlock()
+	m.conns.Done()
 }
 
 // Create stores a new session and its first event.
@@ -284,7 +353,7 @@ func (m *Manager) create(ctx context.Context, owner string, scn *engine.Scenario
 	if err != nil {
 		return server.SessionRow{}, fmt.Errorf("creating session: %w", err)
 	}
-	recs := []server.Record{record(now, evCreated, evData{Meta: &meta})}
+	recs := []server.Record{record(now, evCreated, "created", evData{Meta: &meta})}
 	if more != nil {
 		recs = append(recs, more(row.ID)...)
 	}
@@ -323,8 +392,8 @@ func (m *Manager) Study(ctx context.Context, req server.StudyRequest) (server.St
 		token, hash = newToken(id)
 		now := m.now().UTC()
 		return []server.Record{
-			record(now, evJoined, evData{Participant: pid, Name: name, TokenHash: hash}),
-			record(now, evStarted, evData{}),
+			joinRecord(now, pid, name, "", "", hash),
+			record(now, evStarted, "started", evData{}),
 		}
 	})
 	if err != nil {
@@ -378,25 +447,18 @@ func (m *Manager) hello(ctx context.Context, c *client, msg server.ClientMsg, us
 		if err != nil {
 			return nil, err
 		}
-		h, err := m.hub(ctx, row.ID)
-		if err != nil {
-			return nil, err
-		}
-		return h, h.call(ctx, func() error { return h.join(c, msg) })
+		return m.enter(ctx, row.ID, func(h *hub) error { return h.join(c, msg) })
 	case server.MsgResume:
 		sid, secret, ok := strings.Cut(msg.Token, ".")
 		bad := server.Errorf(server.EUnauthorized, "unknown or revoked resume token")
 		if !ok || sid == "" || secret == "" {
 			return nil, bad
 		}
-		h, err := m.hub(ctx, sid)
+		h, err := m.enter(ctx, sid, func(h *hub) error { return h.resume(c, secret, msg.LastSeq) })
 		if errors.Is(err, server.ErrNotFound) {
 			return nil, bad
 		}
-		if err != nil {
-			return nil, err
-		}
-		return h, h.call(ctx, func() error { return h.resume(c, secret, msg.LastSeq) })
+		return h, err
 	case server.MsgWatch:
 		if user == nil {
 			return nil, server.Errorf(server.EUnauthorized, "log in as a facilitator first")
@@ -411,27 +473,27 @@ func (m *Manager) hello(ctx context.Context, c *client, msg server.ClientMsg, us
 		if row.Owner != user.Name && !user.Admin {
 			return nil, server.Errorf(server.EForbidden, "only the session's facilitator can watch it")
 		}
-		h, err := m.hub(ctx, row.ID)
-		if err != nil {
-			return nil, err
-		}
-		return h, h.call(ctx, func() error { return h.watch(c, msg.LastSeq) })
+		return m.enter(ctx, row.ID, func(h *hub) error { return h.watch(c, msg.LastSeq) })
 	}
 	return nil, server.Errorf(server.EUnauthorized, "send join, resume or watch first")
 }
 
+// enter runs a hello on the session's hub, loading the session from its log if it is not in
+// memory; if the hub is unloaded just then, it loads the session again.
+func (m *Manager) enter(ctx context.Context, id string, hello func(*hub) error) (*hub, error) {
+	for {
+		h, err := m.hub(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if err := h.call(ctx, func() error { return hello(h) }); !errors.Is(err, errUnloaded) {
+			return h, err
+		}
+	}
+}
+
 // Serve runs a websocket connection: this goroutine reads, another writes.
 func (m *Manager) Serve(ctx context.Context, ws *websocket.Conn, user *server.User) {
-	if !m.track() {
-		ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseGoingAway, "server shutting down"),
-			time.Now().Add(time.Second))
-		ws.Close()
-		return
-	}
-	defer m.conns.Done()
-	m.stats.conns.Add(1)
-	m.stats.connsTotal.Add(1)
-	defer m.stats.conns.Add(-1)
 	// A facilitator gets every event of the room (an answer burst of 5,000 is 5,000 events) and
 	// the aggregates: its queue is longer. Only a logged-in user can watch.
 	queue := m.opts.QueueLen
@@ -439,6 +501,16 @@ func (m *Manager) Serve(ctx context.Context, ws *websocket.Conn, user *server.Us
 		queue *= facilitatorQueueFactor
 	}
 	c := &client{ws: ws, send: make(chan *frame, queue), stats: &m.stats}
+	if !m.track(c) {
+		ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseGoingAway, "server shutting down"),
+			time.Now().Add(time.Second))
+		ws.Close()
+		return
+	}
+	defer m.untrack(c)
+	m.stats.conns.Add(1)
+	m.stats.connsTotal.Add(1)
+	defer m.stats.conns.Add(-1)
 	wdone := make(chan struct{})
 	go func() { c.writePump(m.opts); close(wdone) }()
 	m.readPump(ctx, c, user)

@@ -53,14 +53,15 @@ func TestReconnect(t *testing.T) {
 		t.Fatalf("snapshot question: %v", q)
 	}
 	got := []string{}
-	for len(got) < 2 {
+	for len(got) < 3 {
 		m := again.expect("event", nil)
 		if int64(m.num("seq")) <= last {
 			t.Fatalf("event %v at or before last_seq %d", m, last)
 		}
 		got = append(got, m.str("kind"))
 	}
-	if got[0] != "close" || got[1] != "reveal" {
+	// Closing decided the question: the decision follows the close, with the same seq.
+	if got[0] != "close" || got[1] != "decided" || got[2] != "reveal" {
 		t.Fatalf("missed events: %v", got)
 	}
 	// The resent answer after reconnecting is acknowledged as a duplicate.

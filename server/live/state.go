@@ -27,6 +27,9 @@ const (
 	evPaused  = "paused"
 	evResumed = "resumed"
 	evEnded   = "ended"
+	// evDecided is not a record: it is published after the record whose folding decided a
+	// question (a close, an answer in a self-paced world, a decide), with that record's seq.
+	evDecided = "decided"
 )
 
 // evData is the JSON payload of every record type; each uses a few fields.
@@ -46,12 +49,14 @@ type evData struct {
 	PausedMS    int64          `json:"paused_ms,omitempty"`
 }
 
-func record(now time.Time, typ string, d evData) server.Record {
+// record builds a log record. key names the one change it makes, so that the store can refuse
+// to log it twice (server.Record.Key); every record the live layer writes has one.
+func record(now time.Time, typ, key string, d evData) server.Record {
 	b, err := json.Marshal(d)
 	if err != nil {
 		panic(err)
 	}
-	return server.Record{Time: now, Type: typ, Data: b}
+	return server.Record{Time: now, Type: typ, Data: b, Key: key}
 }
 
 type participant struct {
@@ -103,6 +108,9 @@ type state struct {
 	worlds   map[string]*world
 	worldIDs []string
 	answers  map[string]*participant // client answer UUID → who sent it
+	keys     map[string]int64        // record key → its seq: what the log holds, by key
+	rubrics  map[string]int          // participant/question → rubric records so far
+	pauses   int                     // paused records so far (resumed records: pauses, or one less)
 	log      []logged
 	// problems are records that the fold refused: a bug, or a log written by another version.
 	problems []string
@@ -119,7 +127,8 @@ func newState(lib *engine.Library, row server.SessionRow) (*state, error) {
 	}
 	return &state{lib: lib, scn: scn, row: row, meta: meta,
 		parts: map[string]*participant{}, byToken: map[string]*participant{},
-		worlds: map[string]*world{}, answers: map[string]*participant{}}, nil
+		worlds: map[string]*world{}, answers: map[string]*participant{}, keys: map[string]int64{},
+		rubrics: map[string]int{}}, nil
 }
 
 func (s *state) solo() bool { return s.meta.Scope == server.ScopeParticipant }
@@ -164,9 +173,13 @@ func (s *state) applyEngine(wd *world, ev engine.Event) error {
 	return nil
 }
 
-// apply folds one committed record into the state.
+// apply folds one committed record into the state. It is the only function that changes a
+// state, and it is pure: the same records give the same state, live or replayed.
 func (s *state) apply(rec server.Record) {
 	s.seq = rec.Seq
+	if rec.Key != "" {
+		s.keys[rec.Key] = rec.Seq
+	}
 	var d evData
 	if err := json.Unmarshal(rec.Data, &d); err != nil {
 		s.problems = append(s.problems, fmt.Sprintf("seq %d: %v", rec.Seq, err))
@@ -176,6 +189,10 @@ func (s *state) apply(rec server.Record) {
 	ev := logged{msg: server.EventMsg{Type: server.MsgEvent, Seq: rec.Seq, Kind: rec.Type, Time: rec.Time,
 		World: d.World, Question: d.Question, Participant: d.Participant}, world: d.World}
 	wd := s.worlds[d.World]
+	decided := 0
+	if wd != nil {
+		decided = len(wd.w.Decisions())
+	}
 	var err error
 	switch rec.Type {
 	case evCreated:
@@ -269,6 +286,7 @@ func (s *state) apply(rec server.Record) {
 		}
 		err = s.applyEngine(wd, engine.Event{Kind: engine.EventRubric, At: at, Participant: d.Participant,
 			Question: d.Question, Answer: d.Answer})
+		s.rubrics[d.Participant+"/"+d.Question]++
 		ev.participant = d.Participant
 	case evReveal:
 		if wd == nil {
@@ -278,6 +296,7 @@ func (s *state) apply(rec server.Record) {
 		wd.revealed[d.Question] = true
 	case evPaused:
 		s.paused, s.pausedAt = true, rec.Time
+		s.pauses++
 	case evResumed:
 		p := time.Duration(d.PausedMS) * time.Millisecond
 		s.paused = false
@@ -298,6 +317,13 @@ func (s *state) apply(rec server.Record) {
 		s.problems = append(s.problems, fmt.Sprintf("seq %d (%s): %v", rec.Seq, rec.Type, err))
 	}
 	s.log = append(s.log, ev)
+	if wd != nil {
+		for _, dc := range wd.w.Decisions()[decided:] {
+			a := dc.Answer
+			s.log = append(s.log, logged{world: wd.id, msg: server.EventMsg{Type: server.MsgEvent, Seq: rec.Seq,
+				Kind: evDecided, Time: rec.Time, World: wd.id, Question: dc.Question, Answer: &a, By: dc.By}})
+		}
+	}
 }
 
 // questionState is pending (shown, not opened), open or closed.

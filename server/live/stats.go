@@ -9,13 +9,15 @@ import (
 // counters are the live layer's running totals, read by the metrics endpoint. They are
 // atomics because connection goroutines and hubs update them without a common lock.
 type counters struct {
-	conns      atomic.Int64 // connections open now
-	connsTotal atomic.Int64 // connections accepted since the start
-	frames     atomic.Int64 // messages written to clients
-	writes     atomic.Int64 // system calls that wrote them
-	bytes      atomic.Int64 // bytes written, frame headers included
-	answers    atomic.Int64 // answers appended to the log
-	dropped    atomic.Int64 // clients dropped as slow consumers
+	conns        atomic.Int64 // connections open now
+	connsTotal   atomic.Int64 // connections accepted since the start
+	frames       atomic.Int64 // messages written to clients
+	writes       atomic.Int64 // system calls that wrote them
+	bytes        atomic.Int64 // bytes written, frame headers included
+	answers      atomic.Int64 // answers appended to the log
+	dropped      atomic.Int64 // clients dropped as slow consumers
+	appendErrors atomic.Int64 // appends that failed (each followed by a reload from the log)
+	unloaded     atomic.Int64 // idle sessions unloaded from memory
 }
 
 // Stats returns the live layer's counters; it implements server.Statser.
@@ -32,6 +34,8 @@ func (m *Manager) Stats() server.LiveStats {
 		BytesSent:        m.stats.bytes.Load(),
 		AnswersStored:    m.stats.answers.Load(),
 		SlowConsumers:    m.stats.dropped.Load(),
+		AppendErrors:     m.stats.appendErrors.Load(),
+		Unloaded:         m.stats.unloaded.Load(),
 	}
 }
 

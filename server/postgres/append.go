@@ -51,7 +51,7 @@ func (db *DB) Append(ctx context.Context, session string, recs []server.Record) 
 		if err != nil {
 			return nil, fmt.Errorf("postgres: append to %q: record %d: %w", session, i, err)
 		}
-		req.recs[i] = server.Record{Time: fromNanos(t), Type: r.Type, Data: bytes.Clone(r.Data)}
+		req.recs[i] = server.Record{Time: fromNanos(t), Type: r.Type, Data: bytes.Clone(r.Data), Key: r.Key}
 		req.times[i] = t
 	}
 	if db.closed() {
@@ -181,9 +181,9 @@ const insertEvents = `WITH last AS MATERIALIZED (
 	SELECT s.id, COALESCE((SELECT MAX(e.seq) FROM events e WHERE e.session = s.id), 0) AS seq
 	FROM sessions s WHERE s.id = ANY($1::text[])
 ), ins AS (
-	INSERT INTO events (session, seq, time, type, data)
-	SELECT r.session, l.seq + r.off, r.time, r.type, r.data
-	FROM unnest($2::text[], $3::bigint[], $4::bigint[], $5::text[], $6::bytea[]) AS r (session, off, time, type, data)
+	INSERT INTO events (session, seq, time, type, data, client_id)
+	SELECT r.session, l.seq + r.off, r.time, r.type, r.data, r.key
+	FROM unnest($2::text[], $3::bigint[], $4::bigint[], $5::text[], $6::bytea[], $7::text[]) AS r (session, off, time, type, data, key)
 	JOIN last l ON l.id = r.session
 )
 SELECT id, seq FROM last`
@@ -201,6 +201,7 @@ func (db *DB) write(ctx context.Context, reqs []*appendReq) error {
 		times []*int64
 		types []string
 		data  [][]byte
+		keys  []*string // NULL: no key
 	)
 	used := map[string]int64{} // records of each session so far
 	first := make([]int64, len(reqs))
@@ -216,6 +217,11 @@ func (db *DB) write(ctx context.Context, reqs []*appendReq) error {
 			times = append(times, req.times[j])
 			types = append(types, r.Type)
 			data = append(data, r.Data)
+			var key *string
+			if r.Key != "" {
+				key = &r.Key
+			}
+			keys = append(keys, key)
 		}
 		used[req.session] = n + int64(len(req.recs))
 	}
@@ -232,7 +238,7 @@ func (db *DB) write(ctx context.Context, reqs []*appendReq) error {
 	// its locks.
 	b := &pgx.Batch{}
 	b.Queue(lockSessions, ids)
-	b.Queue(insertEvents, ids, sess, offs, times, types, data)
+	b.Queue(insertEvents, ids, sess, offs, times, types, data, keys)
 	br := tx.SendBatch(ctx, b)
 	last := make(map[string]int64, len(ids))
 	_, err = br.Exec()

@@ -270,7 +270,7 @@ func (db *DB) Events(ctx context.Context, session string, after int64, limit int
 		l := int64(limit)
 		lim = &l
 	}
-	rows, err := db.pool.Query(ctx, `SELECT seq, time, type, data FROM events
+	rows, err := db.pool.Query(ctx, `SELECT seq, time, type, data, client_id FROM events
 		WHERE session = $1 AND seq > $2 ORDER BY seq LIMIT $3`, session, after, lim)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: events of %q: %w", session, err)
@@ -278,8 +278,12 @@ func (db *DB) Events(ctx context.Context, session string, after int64, limit int
 	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (server.Record, error) {
 		var r server.Record
 		var t *int64
-		err := row.Scan(&r.Seq, &t, &r.Type, &r.Data)
+		var key *string
+		err := row.Scan(&r.Seq, &t, &r.Type, &r.Data, &key)
 		r.Time = fromNanos(t)
+		if key != nil {
+			r.Key = *key
+		}
 		return r, err
 	})
 	if err != nil {
@@ -336,6 +340,9 @@ const uniqueViolation = "23505"
 func classify(err error) error {
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) && pe.Code == uniqueViolation {
+		if pe.ConstraintName == "events_session_client_id" {
+			return fmt.Errorf("%w: %w", server.ErrDuplicate, err)
+		}
 		return fmt.Errorf("%w: %w", server.ErrConflict, err)
 	}
 	return err

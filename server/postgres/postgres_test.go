@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
 	"slices"
@@ -805,5 +806,56 @@ func TestSessionsWithoutTimeLast(t *testing.T) {
 	}
 	if want := []string{"new", "old", "none2", "none1"}; !slices.Equal(ids, want) {
 		t.Errorf("Sessions = %v, want %v", ids, want)
+	}
+}
+
+// TestMigrateClientKeys upgrades a database written before client keys existed, holding an
+// answer logged twice (what an older version could do after a timed-out commit): the first
+// copy gets the key, the second keeps none, and from then on the database refuses the key.
+func TestMigrateClientKeys(t *testing.T) {
+	ctx := context.Background()
+	dsn, _ := freshSchema(t)
+	pool, err := pgxpool.New(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	init, err := fs.ReadFile(migrations(), "0001_init.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := migrate(ctx, pool, fstest.MapFS{"0001_init.sql": {Data: init}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`INSERT INTO sessions (id, code, scenario) VALUES ('s1', 'CODE01', 'x')`,
+		`INSERT INTO events (session, seq, type, data) VALUES ('s1', 1, 'created', '\x7b7d')`,
+		`INSERT INTO events (session, seq, type, data) VALUES ('s1', 2, 'answer', convert_to('{"id":"a1","question":"q"}', 'UTF8'))`,
+		`INSERT INTO events (session, seq, type, data) VALUES ('s1', 3, 'answer', convert_to('{"id":"a1","question":"q"}', 'UTF8'))`,
+		`INSERT INTO events (session, seq, type, data) VALUES ('s1', 4, 'answer', convert_to('{"id":"a2","question":"r"}', 'UTF8'))`,
+		`INSERT INTO events (session, seq, type, data) VALUES ('s1', 5, 'blob', '\x00ff')`,
+	} {
+		if _, err := pool.Exec(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	pool.Close()
+	db, err := Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ev, err := db.Events(ctx, "s1", 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for _, r := range ev {
+		keys = append(keys, r.Key)
+	}
+	if want := []string{"", "answer:a1", "", "answer:a2", ""}; fmt.Sprint(keys) != fmt.Sprint(want) {
+		t.Errorf("keys after migrating = %q, want %q", keys, want)
+	}
+	if _, err := db.Append(ctx, "s1", []server.Record{{Type: "answer", Key: "answer:a1"}}); !errors.Is(err, server.ErrDuplicate) {
+		t.Errorf("Append of a migrated key = %v, want ErrDuplicate", err)
 	}
 }

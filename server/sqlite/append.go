@@ -45,7 +45,7 @@ func (db *DB) Append(ctx context.Context, session string, recs []server.Record) 
 		if !r.Time.IsZero() {
 			r.Time = fromNanos(sql.NullInt64{Int64: t.(int64), Valid: true})
 		}
-		req.recs[i] = server.Record{Time: r.Time, Type: r.Type, Data: bytes.Clone(r.Data)}
+		req.recs[i] = server.Record{Time: r.Time, Type: r.Type, Data: bytes.Clone(r.Data), Key: r.Key}
 		req.times[i] = t
 	}
 	if db.closed() {
@@ -216,7 +216,11 @@ func (db *DB) insertAll(ctx context.Context, tx *sql.Tx, insert *sql.Stmt, req *
 	out := make([]server.Record, len(req.recs))
 	for i, r := range req.recs {
 		r.Seq = seq + 1 + int64(i)
-		if _, err := insert.ExecContext(ctx, req.session, r.Seq, req.times[i], r.Type, r.Data); err != nil {
+		var key any // NULL: no key, never a duplicate
+		if r.Key != "" {
+			key = r.Key
+		}
+		if _, err := insert.ExecContext(ctx, req.session, r.Seq, req.times[i], r.Type, r.Data, key); err != nil {
 			if err = classify(err); !errors.Is(err, server.ErrConflict) {
 				return err
 			}

@@ -139,7 +139,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 		stop: make(chan struct{}),
 		done: make(chan struct{}),
 	}
-	if db.insert, err = w.PrepareContext(ctx, `INSERT INTO events (session, seq, time, type, data) VALUES (?, ?, ?, ?, ?)`); err != nil {
+	if db.insert, err = w.PrepareContext(ctx, `INSERT INTO events (session, seq, time, type, data, client_id) VALUES (?, ?, ?, ?, ?, ?)`); err != nil {
 		return fail(err, w, r)
 	}
 	if db.last, err = w.PrepareContext(ctx, `SELECT EXISTS (SELECT 1 FROM sessions WHERE id = ?1),
@@ -295,7 +295,7 @@ func (db *DB) Events(ctx context.Context, session string, after int64, limit int
 	if limit <= 0 {
 		limit = -1 // SQLite: no limit
 	}
-	rows, err := db.r.QueryContext(ctx, `SELECT seq, time, type, data FROM events
+	rows, err := db.r.QueryContext(ctx, `SELECT seq, time, type, data, client_id FROM events
 		WHERE session = ? AND seq > ? ORDER BY seq LIMIT ?`, session, after, limit)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: events of %q: %w", session, err)
@@ -305,10 +305,11 @@ func (db *DB) Events(ctx context.Context, session string, after int64, limit int
 	for rows.Next() {
 		var r server.Record
 		var t sql.NullInt64
-		if err := rows.Scan(&r.Seq, &t, &r.Type, &r.Data); err != nil {
+		var key sql.NullString
+		if err := rows.Scan(&r.Seq, &t, &r.Type, &r.Data, &key); err != nil {
 			return nil, fmt.Errorf("sqlite: events of %q: %w", session, err)
 		}
-		r.Time = fromNanos(t)
+		r.Time, r.Key = fromNanos(t), key.String
 		out = append(out, r)
 	}
 	if err := rows.Err(); err != nil {
@@ -361,6 +362,9 @@ func classify(err error) error {
 	if errors.As(err, &se) {
 		switch se.Code() {
 		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+			if strings.Contains(se.Error(), "client_id") {
+				return fmt.Errorf("%w: %w", server.ErrDuplicate, err)
+			}
 			return fmt.Errorf("%w: %w", server.ErrConflict, err)
 		}
 	}

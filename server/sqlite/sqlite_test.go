@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -468,4 +469,60 @@ func TestTimeOutOfRange(t *testing.T) {
 	if _, err := db.Append(ctx, "s2", []server.Record{{Time: far}}); err == nil {
 		t.Error("Append with a time in 3000 succeeded")
 	}
+}
+
+// TestMigrateClientKeys upgrades a database written before client keys existed, holding an
+// answer logged twice (what an older version could do after a timed-out commit): the first
+// copy gets the key, the second keeps none, and from then on the database refuses the key.
+func TestMigrateClientKeys(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "old.db")
+	old, err := sql.Open("sqlite", dsn(path, "_journal_mode=WAL&_txlock=immediate&_foreign_keys=1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := migrate(ctx, old, fstest.MapFS{"0001_init.sql": migrationFile(t, "0001_init.sql")}); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`INSERT INTO sessions (id, code, scenario) VALUES ('s1', 'CODE01', 'x')`,
+		`INSERT INTO events (session, seq, type, data) VALUES ('s1', 1, 'created', X'7B7D')`,
+		`INSERT INTO events (session, seq, type, data) VALUES ('s1', 2, 'answer', CAST('{"id":"a1","question":"q"}' AS BLOB))`,
+		`INSERT INTO events (session, seq, type, data) VALUES ('s1', 3, 'answer', CAST('{"id":"a1","question":"q"}' AS BLOB))`,
+		`INSERT INTO events (session, seq, type, data) VALUES ('s1', 4, 'answer', CAST('{"id":"a2","question":"r"}' AS BLOB))`,
+		`INSERT INTO events (session, seq, type, data) VALUES ('s1', 5, 'blob', X'00FF')`,
+	} {
+		if _, err := old.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	old.Close()
+	db, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ev, err := db.Events(ctx, "s1", 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for _, r := range ev {
+		keys = append(keys, r.Key)
+	}
+	if want := []string{"", "answer:a1", "", "answer:a2", ""}; fmt.Sprint(keys) != fmt.Sprint(want) {
+		t.Errorf("keys after migrating = %q, want %q", keys, want)
+	}
+	if _, err := db.Append(ctx, "s1", []server.Record{{Type: "answer", Key: "answer:a1"}}); !errors.Is(err, server.ErrDuplicate) {
+		t.Errorf("Append of a migrated key = %v, want ErrDuplicate", err)
+	}
+}
+
+func migrationFile(t *testing.T, name string) *fstest.MapFile {
+	t.Helper()
+	b, err := fs.ReadFile(migrations(), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &fstest.MapFile{Data: b}
 }

@@ -44,6 +44,8 @@ func Run(t *testing.T, open func(t *testing.T) server.Store) {
 		{"AppendUnknownSession", testAppendUnknownSession},
 		{"AppendCancelled", testAppendCancelled},
 		{"ConcurrentAppendsGapless", testConcurrentAppends},
+		{"AppendKeys", testAppendKeys},
+		{"ConcurrentSameKey", testConcurrentSameKey},
 		{"DurableAcrossReopen", testDurableAcrossReopen},
 		{"CloseTwice", testCloseTwice},
 	}
@@ -113,7 +115,7 @@ func sameSession(a, b server.SessionRow) bool {
 }
 
 func sameRecord(a, b server.Record) bool {
-	return a.Seq == b.Seq && a.Time.Equal(b.Time) && a.Type == b.Type && bytes.Equal(a.Data, b.Data)
+	return a.Seq == b.Seq && a.Time.Equal(b.Time) && a.Type == b.Type && bytes.Equal(a.Data, b.Data) && a.Key == b.Key
 }
 
 func checkRecords(t *testing.T, what string, got, want []server.Record) {
@@ -596,4 +598,81 @@ func testCloseTwice(t *testing.T, open func(t *testing.T) server.Store) {
 	if err := s.Close(); err != nil {
 		t.Errorf("second Close: %v", err)
 	}
+}
+
+func keyed(typ, key string) server.Record {
+	return server.Record{Time: day, Type: typ, Data: []byte(`{}`), Key: key}
+}
+
+// testAppendKeys checks UNIQUE (session, key): a key is logged once per session, a call with a
+// taken key writes nothing at all, and the refusal survives a restart.
+func testAppendKeys(t *testing.T, open func(t *testing.T) server.Store) {
+	ctx := context.Background()
+	s := open(t)
+	mustCreate(t, s, session("s1", "CODE01", "anna", day), session("s2", "CODE02", "anna", day))
+	got := mustAppend(t, s, "s1", keyed("answer", "answer:a1"), rec("close", `{}`, day))
+	checkRecords(t, "Events", mustEvents(t, s, "s1", 0, 0), got)
+	if got[0].Key != "answer:a1" || got[1].Key != "" {
+		t.Errorf("keys = %q, %q; want answer:a1 and none", got[0].Key, got[1].Key)
+	}
+	dup := func(what string, recs ...server.Record) {
+		t.Helper()
+		_, err := s.Append(ctx, "s1", recs)
+		if !errors.Is(err, server.ErrDuplicate) || !errors.Is(err, server.ErrConflict) {
+			t.Errorf("%s: Append = %v, want ErrDuplicate (an ErrConflict)", what, err)
+		}
+	}
+	dup("the same key again", keyed("answer", "answer:a1"))
+	dup("a new key with a taken one", keyed("answer", "answer:a2"), keyed("answer", "answer:a1"))
+	dup("one key twice in a call", keyed("open", "open:x"), keyed("open", "open:x"))
+	// Nothing of the refused calls was written: a2 and open:x are still free.
+	mustAppend(t, s, "s1", keyed("answer", "answer:a2"), keyed("open", "open:x"))
+	// Records without a key never collide; another session has its own keys.
+	mustAppend(t, s, "s1", rec("close", `{}`, day), rec("close", `{}`, day))
+	mustAppend(t, s, "s2", keyed("answer", "answer:a1"))
+	checkSeqs(t, s, "s1", 6)
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = openClosed(t, open)
+	if _, err := s.Append(ctx, "s1", []server.Record{keyed("answer", "answer:a2")}); !errors.Is(err, server.ErrDuplicate) {
+		t.Errorf("after reopening: Append of a taken key = %v, want ErrDuplicate", err)
+	}
+	if ev := mustEvents(t, s, "s1", 2, 1); len(ev) != 1 || ev[0].Key != "answer:a2" {
+		t.Errorf("after reopening: record 3 = %s, want key answer:a2", fmtRecords(ev))
+	}
+	checkSeqs(t, s, "s1", 6)
+}
+
+// testConcurrentSameKey sends one keyed record from many goroutines at once, as retries of one
+// command would: exactly one is logged, the others get ErrDuplicate.
+func testConcurrentSameKey(t *testing.T, open func(t *testing.T) server.Store) {
+	s := openClosed(t, open)
+	mustCreate(t, s, session("s1", "CODE01", "anna", day))
+	const n = 16
+	errs := make(chan error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := s.Append(context.Background(), "s1", []server.Record{keyed("answer", "answer:same"), rec("other", fmt.Sprint(i), day)})
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	ok := 0
+	for err := range errs {
+		switch {
+		case err == nil:
+			ok++
+		case !errors.Is(err, server.ErrDuplicate):
+			t.Errorf("Append = %v, want nil or ErrDuplicate", err)
+		}
+	}
+	if ok != 1 {
+		t.Errorf("%d appends of the same key succeeded, want 1", ok)
+	}
+	checkSeqs(t, s, "s1", 2)
 }

@@ -217,7 +217,6 @@ class Console {
 
   stop() {
     clearInterval(this.tick);
-    clearTimeout(this.reportTimer);
     if (this.live) this.live.stop();
   }
 
@@ -266,22 +265,12 @@ class Console {
     applyEvent(this, m);
     if (!this.sess) return;
     switch (m.kind) {
-      case 'close':
-        // Closing decides a shared world's question, and the log has no event of its own
-        // for that: the decision comes with the report.
-        this.refreshReport();
-        break;
       case 'answer':
         if (m.answer && typeof m.answer.text === 'string') {
           (this.texts[m.participant] = this.texts[m.participant] || {})[m.question] = {text: m.answer.text, items: [], scored: false};
         }
         break;
     }
-  }
-
-  refreshReport() {
-    clearTimeout(this.reportTimer);
-    this.reportTimer = setTimeout(() => this.loadReport(), 150);
   }
 
   // loadReport fills in what the snapshot leaves out: the free-text answers given before

@@ -1,6 +1,6 @@
 // Joining a live session and taking part in it.
 
-import {h, render, store} from './dom.js';
+import {h, render, store, uuid} from './dom.js';
 import {t, tx, errText, lang} from './i18n.js';
 import {api} from './api.js';
 import {Player} from './play.js';
@@ -60,7 +60,9 @@ export function joinPage(root, code) {
           'data-k': name + '-' + r.id, onchange: () => { form[key] = r.id; }}), h('span', tx(r.name))))) : null;
       parts.push(h('form', {class: 'card form', onsubmit: e => {
         e.preventDefault();
-        joining = {type: 'join', code: normCode(form.code), name: form.name.trim(), lang: lang()};
+        // The id makes the join idempotent: sent again after a lost connection, it gives the
+        // same participant, not a second one.
+        joining = {type: 'join', code: normCode(form.code), name: form.name.trim(), lang: lang(), id: uuid()};
         if (form.role) joining.role = form.role;
         if (form.team) joining.team = form.team;
         joining.display = form.code;
