@@ -240,6 +240,8 @@ type EventMsg struct {
 	Answer      *engine.Answer `json:"answer,omitempty"`
 	// By says who took a decision (kind decided): majority, role:<id>, facilitator, participant.
 	By string `json:"by,omitempty"`
+	// Tie is set on a decided event when a majority vote was tied and the tie rule settled it.
+	Tie *engine.Tie `json:"tie,omitempty"`
 	// Sent is when the server published the event live; absent when it is replayed after a
 	// resume. Clients can measure delivery with it.
 	Sent *time.Time `json:"sent,omitempty"`

@@ -321,7 +321,7 @@ func (s *state) apply(rec server.Record) {
 		for _, dc := range wd.w.Decisions()[decided:] {
 			a := dc.Answer
 			s.log = append(s.log, logged{world: wd.id, msg: server.EventMsg{Type: server.MsgEvent, Seq: rec.Seq,
-				Kind: evDecided, Time: rec.Time, World: wd.id, Question: dc.Question, Answer: &a, By: dc.By}})
+				Kind: evDecided, Time: rec.Time, World: wd.id, Question: dc.Question, Answer: &a, By: dc.By, Tie: dc.Tie}})
 		}
 	}
 }
