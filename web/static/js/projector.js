@@ -160,8 +160,8 @@ class Projector {
 
   onEvent(m) {
     applyEvent(this, m);
-    // The report brings the decisions a close takes and the policy path of the finale.
-    if (m.kind === 'close' || m.kind === 'ended') this.loadReport();
+    // Decisions come as decided events; the report brings the totals of the finale.
+    if (m.kind === 'ended' || (m.kind === 'inject' && !m.inject)) this.loadReport();
   }
 
   updateTimers() {
