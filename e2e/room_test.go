@@ -222,9 +222,12 @@ func (tb *tab) screenshot() []byte {
 
 // hideVarying hides what differs from run to run (join code, QR, timer, dates) before a
 // screenshot, keeping the layout, and puts the options, which every session shuffles with
-// its own random id, in one order.
-const hideVarying = `(() => { for (const e of document.querySelectorAll(".pj-code, .pj-qr svg, .pj-timer, .pj-code-small, .overview dd.date, .pj-url")) e.style.visibility = "hidden";
-	for (const ul of document.querySelectorAll(".pj-options")) ul.append(...[...ul.children].sort((a, b) => a.dataset.option < b.dataset.option ? -1 : 1));
+// its own random id, in one order. Through rules added to the page's stylesheet (the
+// Content-Security-Policy allows no inline style), which a live update leaves alone.
+const hideVarying = `(() => { const sh = document.styleSheets[0];
+	sh.insertRule(".pj-code, .pj-qr svg, .pj-timer, .pj-code-small, .overview dd.date, .pj-url { visibility: hidden !important; }", sh.cssRules.length);
+	const ids = [...new Set([...document.querySelectorAll(".pj-option")].map(o => o.dataset.option))].sort();
+	ids.forEach((id, i) => sh.insertRule(".pj-option[data-option=" + CSS.escape(id) + "] { order: " + i + "; }", sh.cssRules.length));
 	return true; })()`
 
 // TestRoom runs a session as it runs in a room: the console on a 1366x768 laptop, the
