@@ -389,6 +389,7 @@ func TestRoom(t *testing.T) {
 	fac.waitText("h1", "Evaluatieverslag")
 	fac.waitText("h2", "Verbeterplan")
 	fac.noRawIDs("printable report, Dutch")
+	fac.keep("printable-nl")
 	fac.do(chromedp.Navigate(e.url + "/sessions/" + session + "/report?lang=en"))
 	fac.waitText("h1", "After-action report")
 	fac.waitText("blockquote", "zelf kiezen")

@@ -23,7 +23,7 @@ var htmlWords = map[string]map[string]string{
 		"lens": "Beoordeeld tegen", "count": "Deelnemers", "endings": "Bereikte afloop",
 		"strengths": "Sterke punten", "improve": "Verbeterpunten", "silent": "Niet door het beleid behandeld",
 		"none": "—", "decided": "Besluit", "by": "besloten door", "policy": "Het beleid beveelt aan",
-		"tie": "gelijke stand tussen %s; het vroegste antwoord besliste", "points": "%s van %s punten",
+		"tie": "Gelijke stand tussen %s; het vroegste antwoord besliste.", "points": "%s van %s punten",
 		"unaddressed": "niet behandeld: dit beleid zegt hier niets over", "pending": "nog te beoordelen",
 		"question": "Vraag", "taken": "Gekozen", "alt": "In plaats daarvan", "ending": "Afloop", "score": "Beleidsscore",
 		"issue": "Verbeterpunt", "action": "Actie", "owner": "Eigenaar", "due": "Gereed op",
@@ -43,7 +43,7 @@ var htmlWords = map[string]map[string]string{
 		"lens": "Assessed against", "count": "Participants", "endings": "Endings reached",
 		"strengths": "Strengths", "improve": "Areas for improvement", "silent": "Not addressed by policy",
 		"none": "—", "decided": "Decision", "by": "decided by", "policy": "Policy recommends",
-		"tie": "tied between %s; settled by the earliest answer", "points": "%s of %s points",
+		"tie": "Tied between %s; settled by the earliest answer.", "points": "%s of %s points",
 		"unaddressed": "not addressed: this policy says nothing here", "pending": "still to be scored",
 		"question": "Question", "taken": "Chosen", "alt": "Instead", "ending": "Ending", "score": "Policy score",
 		"issue": "Area for improvement", "action": "Action", "owner": "Owner", "due": "Due",
@@ -451,7 +451,7 @@ blockquote{margin:.2em 0 .1em;font-style:italic}.src,.muted{color:#4f5864;font-s
 <h1>{{.W.title}}: {{.Title}}</h1>
 <h2>{{.W.overview}}</h2><dl>{{range .Overview}}<dt>{{index . 0}}</dt><dd>{{index . 1}}</dd>{{end}}</dl>
 <h2>{{.W.themes}}</h2>
-{{range .Themes}}<h3>{{.Title}}</h3>{{if not .HasAnything}}<p class="muted">{{$.W.none}}</p>{{end}}
+{{range .Themes}}<h3>{{.Title}}</h3>{{if not .HasAnything}}<p class="muted">{{$.W.noDecisions}}</p>{{end}}
 {{with .Strong}}<h4>{{$.W.strengths}}</h4>{{range .}}{{template "finding" dict "F" . "C" "strong" "W" $.W}}{{end}}{{end}}
 {{with .Weak}}<h4>{{$.W.improve}}</h4>{{range .}}{{template "finding" dict "F" . "C" "weak" "W" $.W}}{{end}}{{end}}
 {{with .Silent}}<h4>{{$.W.silent}}</h4>{{range .}}{{template "finding" dict "F" . "C" "" "W" $.W}}{{end}}{{end}}
