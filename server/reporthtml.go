@@ -169,7 +169,7 @@ func (n namer) answer(qid string, a engine.Answer) string {
 func (n namer) inject(id string) string {
 	if n.s != nil {
 		if in := n.s.Inject(id); in != nil {
-			return strings.TrimSpace(in.Clock + " · " + n.text(in.Title))
+			return strings.TrimPrefix(strings.TrimSpace(in.ClockIn(n.lang)+" · "+n.text(in.Title)), "· ")
 		}
 	}
 	return n.w["none"]

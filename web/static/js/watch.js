@@ -46,7 +46,7 @@ export function applyEvent(st, m) {
     case 'decide': case 'decided':
       if (w && m.answer) {
         w.decisions[m.question] = m.answer;
-        if (m.tie) w.ties[m.question] = m.tie;
+        if (m.tie) w.ties[m.question] = m.tie; else delete w.ties[m.question];
       }
       break;
     case 'reveal': if (w) w.revealed[m.question] = true; break;
