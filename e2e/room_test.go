@@ -314,6 +314,7 @@ func TestRoom(t *testing.T) {
 	}
 	bram.eval(`(() => { const b = document.querySelector('[data-k="q-eerste-stap-send"]'); b.click(); b.click(); return true; })()`, nil)
 	bram.wait(`document.querySelector("section[data-question=eerste-stap] .status.sending")`)
+	bram.waitText(".conn-offline", "your answer waits here")
 	bram.keep("phone-offline")
 	bram.eval(`window.dispatchEvent(new Event("online")), true`, nil)
 	bram.wait(`document.querySelector("section[data-question=eerste-stap] .status.received")`)

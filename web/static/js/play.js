@@ -11,10 +11,16 @@ addWords({
   'play.endedShort': 'Sessie afgelopen',
   'play.feedbackIn': 'Feedback op je antwoord staat klaar',
   'play.firstInject': 'De oefening begint: {0}',
+  'play.noNetwork': 'Geen netwerk — wacht op verbinding',
+  'play.noNetworkOne': 'Geen netwerk — je antwoord wacht hier',
+  'play.noNetworkMany': 'Geen netwerk — {0} antwoorden wachten hier',
 }, {
   'play.endedShort': 'Session ended',
   'play.feedbackIn': 'Feedback on your answer is ready',
   'play.firstInject': 'The exercise begins: {0}',
+  'play.noNetwork': 'No network — waiting for a connection',
+  'play.noNetworkOne': 'No network — your answer waits here',
+  'play.noNetworkMany': 'No network — {0} answers wait here',
 });
 import {Live} from './live.js';
 import {answerForm, answerText, feedbackBlock, tieText, timerEl} from './questions.js';
@@ -292,7 +298,11 @@ export class Player {
       return h('p', {class: 'conn conn-ended', role: 'status'}, h('span', {class: 'dot', 'aria-hidden': 'true'}), t('play.endedShort'));
     }
     const s = this.status === 'open' ? 'online' : this.status === 'offline' ? 'offline' : 'connecting';
-    return h('p', {class: 'conn conn-' + s, role: 'status'}, h('span', {class: 'dot', 'aria-hidden': 'true'}), t('play.' + s));
+    // Without a network (the browser knows), say that what was sent waits on the phone.
+    const waiting = Object.keys(this.pending).length;
+    const text = s === 'offline' && this.live.offline
+      ? (waiting === 1 ? t('play.noNetworkOne') : waiting ? t('play.noNetworkMany', waiting) : t('play.noNetwork')) : t('play.' + s);
+    return h('p', {class: 'conn conn-' + s, role: 'status'}, h('span', {class: 'dot', 'aria-hidden': 'true'}), text);
   }
 
   view() {
