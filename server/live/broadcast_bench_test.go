@@ -13,7 +13,7 @@ import (
 )
 
 // benchState is a shared session of the quiz, started and on its second inject, with its
-// questions open: what a hub holds when it broadcasts an inject.
+// first question open: what a hub holds when it broadcasts an inject.
 func benchState(b *testing.B) *session.State {
 	b.Helper()
 	lib, diags := engine.Load(scenarios.FS())
@@ -39,7 +39,8 @@ func benchState(b *testing.B) *session.State {
 	}
 	apply([]server.Record{session.StartedRecord(t0)}, nil)
 	apply(st.DecideFacilitator(server.ClientMsg{Type: server.MsgNext}, t0))
-	apply(st.DecideFacilitator(server.ClientMsg{Type: server.MsgOpen}, t0))
+	v, _ := st.WorldView("main", t0)
+	apply(st.DecideFacilitator(server.ClientMsg{Type: server.MsgOpen, Question: v.Questions[0].ID}, t0))
 	return st
 }
 
