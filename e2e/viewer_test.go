@@ -32,8 +32,8 @@ func TestViewer(t *testing.T) {
 		el.dispatchEvent(new Event("input")); return true; })()`, nil)
 	a.click(`[data-k=check]`)
 	a.waitText("#check-result .banner.error", "does not load")
-	a.waitText(".diag.error code", "draft.yaml:")
-	a.waitText(".diag.error code", "tegenreaktie")
+	a.waitText(".wb-diag.error .wb-loc", "line")
+	a.waitText(".wb-diag.error .wb-msg", "tegenreaktie")
 
 	a.eval(`(() => { const el = document.querySelector("#check-yaml"); el.value = `+jsString(string(good))+`;
 		el.dispatchEvent(new Event("input")); return true; })()`, nil)

@@ -65,8 +65,10 @@ type SourceQuestion struct {
 type SourceInject struct {
 	ID        string           `json:"id"`
 	Clock     string           `json:"clock,omitempty"`
+	ClockText *Text            `json:"clock_text,omitempty"` // the clock label in both languages, when translated
 	Title     Text             `json:"title"`
 	Text      Text             `json:"text"`
+	RoleTexts []RoleTextView   `json:"role_texts,omitempty"` // what some roles read instead of Text
 	Effects   []string         `json:"effects"`
 	Questions []SourceQuestion `json:"questions"`
 	Next      []BranchView     `json:"next"`
@@ -198,8 +200,9 @@ func SourceOf(lib *engine.Library, sc *engine.Scenario) SourceDetail {
 		d.State = append(d.State, sv)
 	}
 	for _, in := range sc.Injects {
-		si := SourceInject{ID: in.ID.Value, Clock: in.Clock, Title: T(in.Title), Text: T(in.Text),
-			Effects: sources(in.EffectSrc), Questions: []SourceQuestion{}, Next: []BranchView{}}
+		iv := InjectViewOf(in)
+		si := SourceInject{ID: in.ID.Value, Clock: in.Clock, ClockText: iv.ClockText, Title: T(in.Title), Text: T(in.Text),
+			RoleTexts: iv.RoleTexts, Effects: sources(in.EffectSrc), Questions: []SourceQuestion{}, Next: []BranchView{}}
 		for _, q := range in.Questions {
 			sq := SourceQuestion{QuestionView: QuestionViewOf(q, q.Options), Feedback: TP(q.Feedback), Fixed: q.Fixed,
 				Assess: cmp.Or(q.Assess.Value, engine.AssessJudgement)}

@@ -659,6 +659,12 @@ export function setLang(l) {
 /** onLang registers a function to run after every switch. */
 export function onLang(f) { listeners.add(f); }
 
+/** addStrings adds a page's own strings, {nl: {key: text}, en: {key: text}}. */
+export function addStrings(table) {
+  Object.assign(T.nl, table.nl);
+  Object.assign(T.en, table.en);
+}
+
 /** t returns an interface string with {0}, {1} ... filled in. */
 export function t(key, ...args) {
   const s = T[current][key] ?? T.nl[key] ?? key;
