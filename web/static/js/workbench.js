@@ -182,6 +182,9 @@ export function checkPage(root) {
   return {rerender: draw};
 }
 
+// Where each editor was scrolled to, so that a redraw (after a check) keeps the place.
+const scrolled = new Map();
+
 // editor is a textarea with a gutter of line numbers that scrolls with it, and an upload.
 function editor(id, label, value, set) {
   const gutter = h('div', {class: 'wb-gutter wb-code', 'aria-hidden': 'true'});
@@ -192,7 +195,9 @@ function editor(id, label, value, set) {
   numbers(value.split('\n').length);
   const ta = h('textarea', {id, class: 'wb-text wb-code', rows: 20, wrap: 'off', spellcheck: 'false', 'data-k': id, value,
     oninput: e => { set(e.target.value); numbers(e.target.value.split('\n').length); },
-    onscroll: e => { gutter.scrollTop = e.target.scrollTop; }});
+    onscroll: e => { gutter.scrollTop = e.target.scrollTop; scrolled.set(id, e.target.scrollTop); }});
+  // Once the editor is on the page (render attaches it before this runs).
+  queueMicrotask(() => { ta.scrollTop = scrolled.get(id) || 0; gutter.scrollTop = ta.scrollTop; });
   const upload = h('input', {type: 'file', accept: '.yaml,.yml,text/yaml,application/yaml', 'data-k': id + '-file', onchange: async e => {
     const f = e.target.files[0];
     if (!f) return;
