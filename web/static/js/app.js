@@ -7,6 +7,7 @@ import {studyLibrary, studyPlay, studyResult} from './study.js';
 import {facHome, facNew, facConsole, facDebrief} from './facilitator.js';
 import {viewerPage} from './viewer.js';
 import {checkPage} from './workbench.js';
+import {projectorPage} from './projector.js';
 
 const routes = [
   [/^\/?$/, homePage],
@@ -19,6 +20,7 @@ const routes = [
   [/^\/fac\/new\/([^/]+)$/, facNew],
   [/^\/fac\/s\/([^/]+)$/, facConsole],
   [/^\/fac\/s\/([^/]+)\/debrief$/, facDebrief],
+  [/^\/fac\/s\/([^/]+)\/projector$/, projectorPage],
   [/^\/view\/([^/]+)$/, viewerPage],
   [/^\/check$/, checkPage],
 ];

@@ -5,19 +5,22 @@
 // playthrough) can be highlighted.
 
 import {h, s} from './dom.js';
-import {t, tx} from './i18n.js';
+import {t, tx, addWords} from './i18n.js';
 import {clockOf} from './injecttext.js';
+
+addWords({'view.rule': 'regel'}, {'view.rule': 'rule'});
 
 const W = 168, H = 50, GY = 22, PAD = 16, EW = 176, EH = 44, JR = 12;
 
 /**
  * branchGraph draws detail ({start, injects: [{id, clock, title, questions, next: [{when,
  * goto}]}], rules: [{id, when, inject}], endings: [{id, when, title}]}). path is a list of
- * inject ids to highlight, in order; ending the id of the ending it reached. opts.conditions
- * says the endings carry their conditions (a scenario's source), so that an ending without
- * one is the default.
+ * inject ids to highlight, in order; ending the id of the ending it reached. conditions says
+ * the endings carry their conditions (a scenario's source), so that an ending without one is
+ * the default. With names (for facilitators rather than authors) no id and no condition is
+ * shown: a branch is labelled only with the option that leads there.
  */
-export function branchGraph(detail, path, ending, opts = {}) {
+export function branchGraph(detail, path, {names, conditions, ending} = {}) {
   const injects = detail.injects || [];
   const endings = detail.endings || [];
   const byId = new Map(injects.map(i => [i.id, i]));
@@ -102,8 +105,8 @@ export function branchGraph(detail, path, ending, opts = {}) {
       const to = pos.get(b.goto);
       if (!to) continue;
       const cls = (onEdge.has(i.id + '→' + b.goto) ? 'on ' : '') + (b.when ? 'cond' : 'default');
-      const label = branchLabel(b.when, injects);
-      const tip = b.when ? `${t('view.when')}: ${b.when}` : t('view.default');
+      const label = branchLabel(b.when, injects, names);
+      const tip = b.when && !names ? `${t('view.when')}: ${b.when}` : label;
       if (to.x > from.x) edge(from.x + W, from.y + H / 2, to.x, to.y + H / 2, cls, tip, label);
       else edge(0, 0, 0, 0, cls, tip, label, {fx: from.x + W / 2, fy: from.y + H, tx: to.x + W / 2, ty: to.y + H});
     }
@@ -116,9 +119,9 @@ export function branchGraph(detail, path, ending, opts = {}) {
     }
     endings.forEach(e => {
       const p = endingPos.get(e.id);
-      const label = e.when ? short(e.when, 22) : opts.conditions ? t('view.default') : '';
+      const label = e.when && !names ? short(e.when, 22) : conditions ? t('view.default') : '';
       edge(junction.x + 2 * JR, junction.y + JR, p.x, p.y + EH / 2, 'ending-edge' + (e.id === ending ? ' on' : '') + (e.when ? ' cond' : ''),
-        e.when ? `${t('view.when')}: ${e.when}` : label, label);
+        e.when && !names ? `${t('view.when')}: ${e.when}` : label, label);
     });
   }
   if (plainEnd) {
@@ -133,7 +136,7 @@ export function branchGraph(detail, path, ending, opts = {}) {
     const x1 = rp.x + W / 2, y1 = rp.y;
     const x2 = tp.x + W / 2, y2 = tp.y + H;
     edges.push(s('path', {d: `M${x1},${y1} C${x1},${y1 - 30} ${x2},${y2 + 30} ${x2},${y2}`, class: 'g-edge rule', 'marker-end': 'url(#g-arrow)'},
-      s('title', `${r.id}: ${r.when}`)));
+      s('title', names ? t('view.rule') : `${r.id}: ${r.when}`)));
   }
 
   const nodes = injects.map(i => {
@@ -142,7 +145,7 @@ export function branchGraph(detail, path, ending, opts = {}) {
     const clock = clockOf(i);
     return s('g', {class: ['g-node', on.has(i.id) && 'on', i.id === detail.start && 'start'].filter(Boolean).join(' '),
       transform: `translate(${p.x},${p.y})`, dataset: {inject: i.id}},
-    s('title', `${i.id}${clock ? ' (' + clock + ')' : ''}: ${title}`),
+    s('title', names ? [clock, title].filter(Boolean).join(' · ') : `${i.id}${clock ? ' (' + clock + ')' : ''}: ${title}`),
     s('rect', {width: W, height: H, rx: 8}),
     s('text', {x: 10, y: 20, class: 'g-title'}, short(title, 22)),
     s('text', {x: 10, y: 38, class: 'g-sub'}, short(clock || '', 26)));
@@ -155,7 +158,7 @@ export function branchGraph(detail, path, ending, opts = {}) {
       // An ending is a six-sided shape, never a box: it cannot be mistaken for an inject.
       const k = 14;
       nodes.push(s('g', {class: 'g-node g-ending' + (e.id === ending ? ' on' : '') + (e.best ? ' best' : ''), transform: `translate(${p.x},${p.y})`, dataset: {ending: e.id}},
-        s('title', `${e.id}: ${tx(e.title)}`),
+        s('title', names ? tx(e.title) : `${e.id}: ${tx(e.title)}`),
         s('polygon', {points: `${k},0 ${EW - k},0 ${EW},${EH / 2} ${EW - k},${EH} ${k},${EH} 0,${EH / 2}`}),
         s('text', {x: EW / 2, y: EH / 2 + 5, 'text-anchor': 'middle', class: 'g-title'}, short(tx(e.title) || e.id, 22))));
     }
@@ -167,8 +170,8 @@ export function branchGraph(detail, path, ending, opts = {}) {
   for (const r of ruleNodes) {
     const p = rulePos.get(r.id);
     nodes.push(s('g', {class: 'g-node g-rule', transform: `translate(${p.x},${p.y})`},
-      s('title', `${r.id}: ${r.when}`),
-      s('rect', {width: W, height: 26, rx: 13}), s('text', {x: 10, y: 17, class: 'g-sub'}, '⚡ ' + short(r.id, 22))));
+      s('title', names ? t('view.rule') : `${r.id}: ${r.when}`),
+      s('rect', {width: W, height: 26, rx: 13}), s('text', {x: 10, y: 17, class: 'g-sub'}, '⚡ ' + (names ? t('view.rule') : short(r.id, 22)))));
   }
   const svg = s('svg', {class: 'graph', viewBox: `0 0 ${width} ${height}`, width, height, role: 'img',
     'aria-label': `${t('lib.graph')}: ${injects.length} ${t('lib.injects').toLowerCase()}`},
@@ -176,16 +179,16 @@ export function branchGraph(detail, path, ending, opts = {}) {
     s('path', {d: 'M0,0 L10,5 L0,10 z', class: 'g-arrow'}))),
   edges, nodes, labels);
   // A text version of the same graph for screen readers and for reading the conditions.
-  const name = id => { const i = byId.get(id); return i ? tx(i.title) || id : id; };
+  const name = id => { const i = byId.get(id); return i ? [clockOf(i), tx(i.title)].filter(Boolean).join(' ') || (names ? '' : id) : ''; };
   const list = h('ul', {class: 'sr-only'}, injects.map(i => h('li',
-    `${name(i.id)}${i.id === detail.start ? ' (' + t('view.start') + ')' : ''} → ${(i.next || []).map(b => name(b.goto) + (b.when ? ` [${branchLabel(b.when, injects)}]` : '')).join(', ') || t('view.end')}`)),
-  endings.map(e => h('li', `${t('view.end')} → ${tx(e.title)}${e.when ? ` [${e.when}]` : ''}`)));
+    `${name(i.id)}${i.id === detail.start ? ' (' + t('view.start') + ')' : ''} → ${(i.next || []).map(b => name(b.goto) + (b.when ? ` [${branchLabel(b.when, injects, names)}]` : '')).join(', ') || t('view.end')}`)),
+  endings.map(e => h('li', `${t('view.end')} → ${tx(e.title)}${e.when && !names ? ` [${e.when}]` : ''}`)));
   return h('figure', {class: 'graph-wrap'}, h('div', {class: 'graph-scroll', tabindex: 0, 'aria-label': t('lib.graph')}, svg), list);
 }
 
 // branchLabel says what leads along a branch: the option's text when the condition is only
 // that an option was chosen, else the condition as written.
-function branchLabel(when, injects) {
+function branchLabel(when, injects, names) {
   if (!when) return t('view.default');
   const m = /^\s*chose\(\s*['"]([^'"]+)['"]\s*,\s*['"]([^'"]+)['"]\s*\)\s*$/.exec(when);
   if (m) {
@@ -195,7 +198,7 @@ function branchLabel(when, injects) {
       if (o) return tx(o.text);
     }
   }
-  return when;
+  return names ? '' : when;
 }
 
 function short(s, n) {

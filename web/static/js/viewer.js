@@ -87,7 +87,7 @@ export function scenarioView(sc) {
     sc.state.length ? [h('h2', t('view.state')), h('table', {class: 'table'}, h('tbody', sc.state.map(v => h('tr',
       h('th', {scope: 'row'}, h('code', v.name)), h('td', tx(v.label)), h('td', v.type), h('td', String(v.initial)),
       h('td', `${v.min ?? '−∞'} … ${v.max ?? '∞'}`)))))] : null,
-    h('h2', t('lib.graph')), branchGraph(sc, null, null, {conditions: true}),
+    h('h2', t('lib.graph')), branchGraph(sc, null, {conditions: true}),
     sc.coverage && sc.coverage.length ? [h('h2', t('view.coverage')), h('table', {class: 'table'}, h('tbody', sc.coverage.map(c =>
       h('tr', h('th', {scope: 'row'}, c.lens), h('td', `${c.addressed} / ${c.questions}`)))))] : null,
     h('h2', t('lib.injects')),

@@ -5,15 +5,14 @@
 // every request carries the whole draft.
 
 import {h, render, fmtNum} from './dom.js';
-import {t, tx, lang, errText, addStrings} from './i18n.js';
+import {t, tx, lang, errText, addWords} from './i18n.js';
 import {api, whoami} from './api.js';
 import {analysisView} from './analysis.js';
 import {answerForm, answerText, feedbackBlock} from './questions.js';
 import {clockOf} from './injecttext.js';
 import {needLogin, scenarioView} from './viewer.js';
 
-addStrings({
-  nl: {
+addWords({
     'wb.title': 'Werkbank voor auteurs',
     'wb.intro': 'Plak of upload een scenario, en als je wilt een eigen beleidslaag bovenop de ingebouwde beleidsstukken. Je ziet elke fout en waarschuwing bij haar regel, de vertakkingen, de analyse en de uitkomst van de tests, en je kunt het scenario meteen spelen. De server bewaart niets.',
     'wb.upload': 'Bestand kiezen',
@@ -47,8 +46,7 @@ addStrings({
     'wb.total': 'Score: {0} van {1} ({2}%)',
     'wb.cannotPlay': 'Het scenario laadt niet; los eerst de fouten op.',
     'wb.lines': 'Regelnummers',
-  },
-  en: {
+}, {
     'wb.title': 'Author’s workbench',
     'wb.intro': 'Paste or upload a scenario and, if you like, a policy layer of your own on top of the built-in policy documents. You see every error and warning at its line, the branch graph, the analysis and the results of the tests, and you can play the scenario at once. The server keeps nothing.',
     'wb.upload': 'Choose a file',
@@ -82,7 +80,6 @@ addStrings({
     'wb.total': 'Score: {0} of {1} ({2}%)',
     'wb.cannotPlay': 'The scenario does not load; fix its errors first.',
     'wb.lines': 'Line numbers',
-  },
 });
 
 // One line of the editors is this many pixels high (style.css: .wb-code).
