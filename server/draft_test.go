@@ -50,7 +50,11 @@ statements:
 func TestDraftPolicyLayer(t *testing.T) {
 	t.Parallel()
 	e := newViewerEnv(t)
-	sc := strings.Replace(voorbeeld(t), "conflicts: [ivs-2026/zelf-gekozen-moment]", "conflicts: [ivs-2026/eigen-zin]", 1)
+	src := voorbeeld(t)
+	sc := strings.Replace(src, "supports: [ivs-2026/navo-cmx]", "supports: [ivs-2026/navo-cmx, ivs-2026/eigen-zin]", 1)
+	if sc == src {
+		t.Fatal("the example no longer cites ivs-2026/navo-cmx: pick another citation to extend")
+	}
 	var res server.CheckResult
 	if st := e.do(e.fac, "POST", "/api/check", e.csrf, "application/json", draftJSON(t, server.DraftRequest{Scenario: sc, Policy: ownPolicy}), &res); st != http.StatusOK {
 		t.Fatalf("check: %d", st)
