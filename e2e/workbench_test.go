@@ -3,8 +3,12 @@ package e2e
 import (
 	"fmt"
 	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/chromedp/chromedp"
 
 	"github.com/paraat-nl/paraat/scenarios"
 )
@@ -184,5 +188,25 @@ func TestWorkbench(t *testing.T) {
 		if strings.Contains(visible, id) {
 			t.Errorf("the player shows the raw id %q:\n%s", id, visible)
 		}
+	}
+
+	// A policy layer uploaded as a file: a statement that takes a built-in id without
+	// overrides: is an error in the layer, and its diagnostic opens the layer at the line.
+	dir := t.TempDir()
+	policy := filepath.Join(dir, "mijn-beleid.yaml")
+	if err := os.WriteFile(policy, []byte("lens: ivs-2026\nsource: eigen.txt\nkind: cabinet\ntitle: {nl: Eigen, en: Own}\nstatements:\n  - id: navo-cmx\n    section: \"1\"\n    quote: \"Een eigen zin.\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	a.do(chromedp.SetUploadFiles(`[data-k=check-policy-file]`, []string{policy}))
+	a.wait(`document.querySelector("#check-policy").value.includes("navo-cmx")`)
+	a.click(`[data-k=check]`)
+	a.waitText(`.wb-diag.error .wb-loc`, "policy layer, line 6")
+	a.eval(`(() => { document.querySelector(".wb-policy").open = false; return true; })()`, nil)
+	a.click(`.wb-diag.error .wb-jump[data-file="draft-policy.yaml"]`)
+	a.wait(`document.querySelector(".wb-policy").open && document.activeElement === document.querySelector("#check-policy")`)
+	var sel2 string
+	a.eval(`(() => { const ta = document.querySelector("#check-policy"); return ta.value.slice(ta.selectionStart, ta.selectionEnd); })()`, &sel2)
+	if !strings.Contains(sel2, "navo-cmx") {
+		t.Errorf("the policy editor selects %q, want the line of the statement", sel2)
 	}
 }

@@ -179,28 +179,27 @@ export function checkPage(root) {
   return {rerender: draw};
 }
 
-// Where each editor was scrolled to, so that a redraw (after a check) keeps the place.
-const scrolled = new Map();
-
-// editor is a textarea with a gutter of line numbers that scrolls with it, and an upload.
+// editor is a textarea with a gutter of line numbers that scrolls with it, and an upload. The
+// page merges a redrawn view into the elements already there, so the handlers find the gutter
+// and the text on the page rather than keep the ones built here.
 function editor(id, label, value, set) {
-  const gutter = h('div', {class: 'wb-gutter wb-code', 'aria-hidden': 'true'});
-  const numbers = n => {
+  const gutterOf = ta => ta.parentElement.querySelector('.wb-gutter');
+  const numbers = (gutter, n) => {
     if (gutter.children.length === n) return;
     gutter.replaceChildren(...Array.from({length: n}, (_, k) => h('span', String(k + 1))));
   };
-  numbers(value.split('\n').length);
+  const gutter = h('div', {class: 'wb-gutter wb-code', 'aria-hidden': 'true'});
+  numbers(gutter, value.split('\n').length);
   const ta = h('textarea', {id, class: 'wb-text wb-code', rows: 20, wrap: 'off', spellcheck: 'false', 'data-k': id, value,
-    oninput: e => { set(e.target.value); numbers(e.target.value.split('\n').length); },
-    onscroll: e => { gutter.scrollTop = e.target.scrollTop; scrolled.set(id, e.target.scrollTop); }});
-  // Once the editor is on the page (render attaches it before this runs).
-  queueMicrotask(() => { ta.scrollTop = scrolled.get(id) || 0; gutter.scrollTop = ta.scrollTop; });
+    oninput: e => { set(e.target.value); numbers(gutterOf(e.target), e.target.value.split('\n').length); },
+    onscroll: e => { gutterOf(e.target).scrollTop = e.target.scrollTop; }});
   const upload = h('input', {type: 'file', accept: '.yaml,.yml,text/yaml,application/yaml', 'data-k': id + '-file', onchange: async e => {
     const f = e.target.files[0];
     if (!f) return;
     const text = await f.text();
-    ta.value = text;
-    ta.dispatchEvent(new Event('input'));
+    const el = document.getElementById(id);
+    el.value = text;
+    el.dispatchEvent(new Event('input'));
   }});
   return h('div', {class: 'wb-file'},
     h('div', {class: 'wb-file-head'}, h('label', {class: 'field', for: id}, h('span', label)),
