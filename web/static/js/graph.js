@@ -84,20 +84,26 @@ export function branchGraph(detail, path, {names, conditions, ending} = {}) {
 
   const edges = [], labels = [];
   // edge draws an arrow from the right side of a box (x1, y1) to the left side of another
-  // (x2, y2), looping underneath when it goes back; label sits halfway.
-  const edge = (x1, y1, x2, y2, cls, tip, label, loop) => {
-    let d, lx, ly;
-    if (!loop) {
+  // (x2, y2), bulging out to the right within a column, looping underneath when it goes back;
+  // the label sits halfway, or just before the arrow's head with atEnd.
+  const edge = (x1, y1, x2, y2, cls, tip, label, loop, atEnd) => {
+    let d, lx, ly, anchor = 'middle';
+    if (loop && loop.side) {
+      const out = x1 + GX * 0.6;
+      d = `M${x1},${y1} C${out},${y1} ${out},${y2} ${x2},${y2}`;
+      lx = x1 + GX * 0.45 + 4; ly = (y1 + y2) / 2 + 4; anchor = 'start';
+    } else if (!loop) {
       const mx = (x1 + x2) / 2;
       d = `M${x1},${y1} C${mx},${y1} ${mx},${y2} ${x2},${y2}`;
       lx = mx; ly = (y1 + y2) / 2;
+      if (atEnd) { lx = x2 - 10; ly = y2; anchor = 'end'; }
     } else {
       const low = Math.max(loop.fy, loop.ty) + H * 1.5;
       d = `M${loop.fx},${loop.fy} C${loop.fx},${low} ${loop.tx},${low} ${loop.tx},${loop.ty}`;
       lx = (loop.fx + loop.tx) / 2; ly = low - H * 0.4;
     }
     edges.push(s('path', {d, class: 'g-edge ' + cls, 'marker-end': 'url(#g-arrow)'}, tip ? s('title', tip) : null));
-    if (label) labels.push(s('text', {x: lx, y: ly - 4, 'text-anchor': 'middle', class: 'g-label'}, s('title', tip || label), short(label, 18)));
+    if (label) labels.push(s('text', {x: lx, y: ly - 4, 'text-anchor': anchor, class: 'g-label'}, s('title', tip || label), short(label, 18)));
   };
   for (const i of injects) {
     const from = pos.get(i.id);
@@ -108,6 +114,7 @@ export function branchGraph(detail, path, {names, conditions, ending} = {}) {
       const label = branchLabel(b.when, injects, names);
       const tip = b.when && !names ? `${t('view.when')}: ${b.when}` : label;
       if (to.x > from.x) edge(from.x + W, from.y + H / 2, to.x, to.y + H / 2, cls, tip, label);
+      else if (to.x === from.x) edge(from.x + W, from.y + H / 2, to.x + W, to.y + H / 2, cls, tip, label, {side: true});
       else edge(0, 0, 0, 0, cls, tip, label, {fx: from.x + W / 2, fy: from.y + H, tx: to.x + W / 2, ty: to.y + H});
     }
   }
@@ -121,7 +128,7 @@ export function branchGraph(detail, path, {names, conditions, ending} = {}) {
       const p = endingPos.get(e.id);
       const label = e.when && !names ? short(e.when, 22) : conditions ? t('view.default') : '';
       edge(junction.x + 2 * JR, junction.y + JR, p.x, p.y + EH / 2, 'ending-edge' + (e.id === ending ? ' on' : '') + (e.when ? ' cond' : ''),
-        e.when && !names ? `${t('view.when')}: ${e.when}` : label, label);
+        e.when && !names ? `${t('view.when')}: ${e.when}` : label, label, null, true);
     });
   }
   if (plainEnd) {
@@ -147,7 +154,7 @@ export function branchGraph(detail, path, {names, conditions, ending} = {}) {
       transform: `translate(${p.x},${p.y})`, dataset: {inject: i.id}},
     s('title', names ? [clock, title].filter(Boolean).join(' · ') : `${i.id}${clock ? ' (' + clock + ')' : ''}: ${title}`),
     s('rect', {width: W, height: H, rx: 8}),
-    s('text', {x: 10, y: 20, class: 'g-title'}, short(title, 22)),
+    s('text', {x: 10, y: 20, class: 'g-title'}, short(title, 20)),
     s('text', {x: 10, y: 38, class: 'g-sub'}, short(clock || '', 26)));
   });
   if (junction) {
