@@ -61,6 +61,7 @@ func TestWorkbench(t *testing.T) {
 	sel := fmt.Sprintf(`.wb-diag.error .wb-jump[data-line="%d"]`, badLine)
 	a.wait(fmt.Sprintf(`document.querySelector(%q) !== null`, sel))
 	a.waitText(sel, fmt.Sprintf("line %d", badLine))
+	a.waitText("#wb-diags .wb-count", "1 error, 0 warnings")
 	a.waitText(".wb-diag.error .wb-code-info summary", "unknown") // the code, with its title from paraat explain
 
 	// Line numbers: one per line, the gutter left of the text and level with it.

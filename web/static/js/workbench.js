@@ -46,6 +46,7 @@ addWords({
     'wb.total': 'Score: {0} van {1} ({2}%)',
     'wb.cannotPlay': 'Het scenario laadt niet; los eerst de fouten op.',
     'wb.lines': 'Regelnummers',
+    'wb.err1': '1 fout', 'wb.errN': '{0} fouten', 'wb.warn1': '1 waarschuwing', 'wb.warnN': '{0} waarschuwingen',
 }, {
     'wb.title': 'Author’s workbench',
     'wb.intro': 'Paste or upload a scenario and, if you like, a policy layer of your own on top of the built-in policy documents. You see every error and warning at its line, the branch graph, the analysis and the results of the tests, and you can play the scenario at once. The server keeps nothing.',
@@ -80,6 +81,7 @@ addWords({
     'wb.total': 'Score: {0} of {1} ({2}%)',
     'wb.cannotPlay': 'The scenario does not load; fix its errors first.',
     'wb.lines': 'Line numbers',
+    'wb.err1': '1 error', 'wb.errN': '{0} errors', 'wb.warn1': '1 warning', 'wb.warnN': '{0} warnings',
 });
 
 // One line of the editors is this many pixels high (style.css: .wb-code).
@@ -213,7 +215,8 @@ function diagList(res, jump) {
     h('h2', {id: 'wb-diags-title'}, t('wb.diags')),
     !res ? h('p', {class: 'muted'}, t('wb.none'))
       : !items.length ? h('p', {class: 'ok'}, t('wb.clean'))
-        : [h('p', t('view.errors', res.errors, res.warnings)),
+        : [h('p', {class: 'wb-count'}, (res.errors === 1 ? t('wb.err1') : t('wb.errN', res.errors)) + ', ' +
+            (res.warnings === 1 ? t('wb.warn1') : t('wb.warnN', res.warnings))),
           h('ol', {class: 'wb-diag-list'}, items.map(d => h('li', {class: 'wb-diag ' + d.severity},
             h('button', {type: 'button', class: 'wb-jump', dataset: {line: d.line || 0, file: d.file}, onclick: () => jump(d)},
               h('span', {class: 'badge ' + (d.severity === 'error' ? 'bad' : 'warn')}, t('wb.' + d.severity)), ' ',
