@@ -41,18 +41,12 @@ func CleanName(s string) (string, error) {
 }
 
 func (st *State) uniqueName(name string) string {
-	taken := map[string]bool{}
-	for _, p := range st.order {
-		if !p.removed {
-			taken[strings.ToLower(p.name)] = true
-		}
-	}
-	if !taken[strings.ToLower(name)] {
+	if st.names[strings.ToLower(name)] == 0 {
 		return name
 	}
 	for i := 2; ; i++ {
 		n := fmt.Sprintf("%s (%d)", name, i)
-		if !taken[strings.ToLower(n)] {
+		if st.names[strings.ToLower(n)] == 0 {
 			return n
 		}
 	}
@@ -66,17 +60,12 @@ func (st *State) allowedRoles() []string {
 	return ids
 }
 
-// leastUsed returns the choice with the fewest active participants (ties: listed first).
-func (st *State) leastUsed(choices []string, of func(*Participant) string) string {
+// leastUsed returns the choice with the fewest active participants in counts (ties: listed
+// first).
+func (st *State) leastUsed(choices []string, counts map[string]int) string {
 	best, bestN := "", -1
 	for _, c := range choices {
-		n := 0
-		for _, p := range st.order {
-			if !p.removed && of(p) == c {
-				n++
-			}
-		}
-		if bestN < 0 || n < bestN {
+		if n := counts[c]; bestN < 0 || n < bestN {
 			best, bestN = c, n
 		}
 	}
@@ -115,7 +104,7 @@ func (st *State) DecideJoin(m server.ClientMsg, pid, tokenHash string, now time.
 	case role != "" && !contains(roles, role):
 		return nil, nil, server.Errorf(server.EInvalid, "role %q is not part of this session", role)
 	case role == "" && len(roles) > 0:
-		role = st.leastUsed(roles, func(p *Participant) string { return p.role })
+		role = st.leastUsed(roles, st.roles)
 	}
 	var teams []string
 	for _, t := range st.meta.Teams {
@@ -126,7 +115,7 @@ func (st *State) DecideJoin(m server.ClientMsg, pid, tokenHash string, now time.
 	case team != "" && !contains(teams, team):
 		return nil, nil, server.Errorf(server.EInvalid, "team %q is not part of this session", team)
 	case team == "" && st.meta.Scope == server.ScopeTeam:
-		team = st.leastUsed(teams, func(p *Participant) string { return p.team })
+		team = st.leastUsed(teams, st.teams)
 	}
 	return nil, []server.Record{JoinRecord(now, pid, name, role, team, tokenHash)}, nil
 }

@@ -215,3 +215,55 @@ func TestDecideApply(t *testing.T) {
 		t.Fatalf("replay differs:\n live   %s\n replay %s", x, y)
 	}
 }
+
+// TestJoinNamesAndRoles: a join takes a name no active participant has (case aside) and the
+// least used role; a removed participant frees its name and its role.
+func TestJoinNamesAndRoles(t *testing.T) {
+	lib, diags := builtin.Library()
+	if diags.Errors() > 0 {
+		t.Fatal(diags.Err())
+	}
+	meta := server.Meta{Lens: "ivs-2026", Scope: server.ScopeShared}
+	mb, _ := json.Marshal(meta)
+	t0 := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	st, err := session.New(lib, server.SessionRow{ID: "s", Scenario: "voorbeeld", Created: t0, Expires: t0.Add(time.Hour), Meta: mb})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seq := int64(0)
+	apply := func(recs []server.Record) {
+		for _, r := range recs {
+			seq++
+			r.Seq = seq
+			st.Apply(r)
+		}
+	}
+	apply([]server.Record{session.CreatedRecord(t0, meta)})
+	join := func(id, name string) *session.Participant {
+		t.Helper()
+		_, recs, err := st.DecideJoin(server.ClientMsg{Type: server.MsgJoin, Name: name}, id, "hash-"+id, t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		apply(recs)
+		return st.Participant(id)
+	}
+	for _, tc := range []struct{ id, name, wantName, wantRole string }{
+		{"p1", "Ann", "Ann", "bz"},
+		{"p2", "ann", "ann (2)", "def"},
+		{"p3", "Ann (2)", "Ann (2) (2)", "bz"},
+		{"p4", "Bob", "Bob", "def"},
+	} {
+		if p := join(tc.id, tc.name); p.Name() != tc.wantName || p.Role() != tc.wantRole {
+			t.Errorf("join %s as %q: %q in %s, want %q in %s", tc.id, tc.name, p.Name(), p.Role(), tc.wantName, tc.wantRole)
+		}
+	}
+	recs, err := st.Decide(session.Sender{Facilitator: true}, server.ClientMsg{Type: server.MsgRemove, Participant: "p1"}, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	apply(recs)
+	if p := join("p5", "ANN"); p.Name() != "ANN" || p.Role() != "bz" {
+		t.Errorf("after removing Ann: %q in %s, want ANN in bz", p.Name(), p.Role())
+	}
+}

@@ -15,6 +15,7 @@ package session
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/paraat-nl/paraat/engine"
@@ -114,18 +115,28 @@ type State struct {
 	pausedAt    time.Time
 	pausedTotal time.Duration
 
-	parts    map[string]*Participant
-	order    []*Participant
-	byToken  map[string]*Participant
-	worlds   map[string]*world
-	worldIDs []string
-	answers  map[string]*Participant // client answer UUID → who sent it
-	keys     map[string]int64        // record key → its seq: what the log holds, by key
-	rubrics  map[string]int          // participant/question → rubric records so far
-	pauses   int                     // paused records so far (resumed records: pauses, or one less)
-	log      []Entry
+	parts   map[string]*Participant
+	order   []*Participant
+	byToken map[string]*Participant
+	// Active participants by lower-case name, role and team: a join looks them up instead of
+	// walking the roster, which made a room of n joins cost n².
+	names, roles, teams map[string]int
+	worlds              map[string]*world
+	worldIDs            []string
+	answers             map[string]*Participant // client answer UUID → who sent it
+	keys                map[string]int64        // record key → its seq: what the log holds, by key
+	rubrics             map[string]int          // participant/question → rubric records so far
+	pauses              int                     // paused records so far (resumed records: pauses, or one less)
+	log                 []Entry
 	// problems are records that the fold refused: a bug, or a log written by another version.
 	problems []string
+}
+
+// count adds d to the active counts of p's name, role and team.
+func (s *State) count(p *Participant, d int) {
+	s.names[strings.ToLower(p.name)] += d
+	s.roles[p.role] += d
+	s.teams[p.team] += d
 }
 
 // New returns the state of a session before its first record.
@@ -140,6 +151,7 @@ func New(lib *engine.Library, row server.SessionRow) (*State, error) {
 	}
 	return &State{lib: lib, scn: scn, row: row, meta: meta,
 		parts: map[string]*Participant{}, byToken: map[string]*Participant{},
+		names: map[string]int{}, roles: map[string]int{}, teams: map[string]int{},
 		worlds: map[string]*world{}, answers: map[string]*Participant{}, keys: map[string]int64{},
 		rubrics: map[string]int{}}, nil
 }
@@ -219,6 +231,7 @@ func (s *State) Apply(rec server.Record) {
 		s.parts[p.id] = p
 		s.order = append(s.order, p)
 		s.byToken[p.tokenHash] = p
+		s.count(p, 1)
 		if s.started && s.solo() {
 			s.newWorld(p.world)
 		}
@@ -227,8 +240,9 @@ func (s *State) Apply(rec server.Record) {
 		// n would cost n² messages (and tell everyone who else is there).
 		ev.World, ev.Participant = "", p.id
 	case EvRemoved:
-		if p := s.parts[d.Participant]; p != nil {
+		if p := s.parts[d.Participant]; p != nil && !p.removed {
 			p.removed = true
+			s.count(p, -1)
 		}
 		ev.World, ev.Participant = "", d.Participant
 	case EvStarted:
