@@ -16,6 +16,7 @@ import (
 	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+	"github.com/paraat-nl/paraat/engine"
 	"github.com/paraat-nl/paraat/internal/builtin"
 	"github.com/paraat-nl/paraat/server"
 	"github.com/paraat-nl/paraat/server/live"
@@ -56,6 +57,12 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
+	return newEnvLib(t, nil)
+}
+
+// newEnvLib is newEnv serving lib instead of the built-in library (nil: the built-in one).
+func newEnvLib(t *testing.T, lib *engine.Library) *env {
+	t.Helper()
 	exe := chromiumPath(t)
 	ctx := context.Background()
 	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "e2e.db"))
@@ -67,9 +74,12 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	// Loaded once for all tests; as `paraat serve` does, files with errors are left out.
-	lib, diags := builtin.Library()
-	if lib.Scenario("voorbeeld") == nil {
-		t.Fatalf("the built-in example does not load: %v", diags.Err())
+	if lib == nil {
+		var diags *engine.Diagnostics
+		lib, diags = builtin.Library()
+		if lib.Scenario("voorbeeld") == nil {
+			t.Fatalf("the built-in example does not load: %v", diags.Err())
+		}
 	}
 	mgr := live.New(store, lib, live.Options{})
 	if err := mgr.Start(ctx); err != nil {

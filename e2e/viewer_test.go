@@ -17,6 +17,14 @@ func TestViewer(t *testing.T) {
 	a.waitText(".scenario-view h1", "Example: a damaged cable")
 	a.wait(`document.querySelectorAll(".graph .g-node[data-inject]").length === 4`)
 	a.wait(`document.querySelector(".graph .g-rule") && document.querySelector(".graph .g-end")`)
+	// The viewer's graph as the workbench's: arrows, labelled branches, endings of their own shape.
+	var g struct{ Arrows, Endings, Labels int }
+	a.eval(`(() => { const svg = document.querySelector(".graph");
+		return {Arrows: [...svg.querySelectorAll("path.g-edge")].filter(p => p.getAttribute("marker-end") === "url(#g-arrow)" && svg.querySelector("marker#g-arrow path")).length,
+			Endings: svg.querySelectorAll(".g-ending polygon").length, Labels: svg.querySelectorAll(".g-label").length}; })()`, &g)
+	if g.Arrows < 8 || g.Endings != 3 || g.Labels < 3 {
+		t.Errorf("viewer graph: %+v, want arrows, 3 six-sided endings and labels", g)
+	}
 	a.waitText(".options-src .statement blockquote", "")
 	a.waitText(".options-src", "ivs-2026/zelf-gekozen-moment")
 	a.waitText(".diagnostics h2", "Check")
@@ -32,8 +40,8 @@ func TestViewer(t *testing.T) {
 		el.dispatchEvent(new Event("input")); return true; })()`, nil)
 	a.click(`[data-k=check]`)
 	a.waitText("#check-result .banner.error", "does not load")
-	a.waitText(".diag.error code", "draft.yaml:")
-	a.waitText(".diag.error code", "tegenreaktie")
+	a.waitText(".wb-diag.error .wb-loc", "line")
+	a.waitText(".wb-diag.error .wb-msg", "tegenreaktie")
 
 	a.eval(`(() => { const el = document.querySelector("#check-yaml"); el.value = `+jsString(string(good))+`;
 		el.dispatchEvent(new Event("input")); return true; })()`, nil)

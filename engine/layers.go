@@ -3,7 +3,9 @@ package engine
 import (
 	"fmt"
 	"io/fs"
+	"maps"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -45,7 +47,13 @@ func LoadLayers(layers []Layer, diags *Diagnostics) *Corpus {
 			c.loadDocument(layer.FS, f, name, i, own, diags)
 		}
 	}
-	for _, doc := range c.Documents {
+	c.checkContrasts(c.Documents, diags)
+	return c
+}
+
+// checkContrasts reports the contrasts of docs that name no statement or one of the same lens.
+func (c *Corpus) checkContrasts(docs []*Document, diags *Diagnostics) {
+	for _, doc := range docs {
 		for _, s := range doc.Statements {
 			for _, r := range s.Contrasts {
 				o := c.statements[r.Value]
@@ -58,7 +66,36 @@ func LoadLayers(layers []Layer, diags *Diagnostics) *Corpus {
 			}
 		}
 	}
-	return c
+}
+
+// Extend returns c with one more layer on top, as LoadLayers would have built it; c itself is
+// not changed, so a shared corpus (a server's) can be extended for one request. A file of the
+// new layer is layered statement by statement: it never replaces a lower file as a whole.
+func (c *Corpus) Extend(layer Layer, diags *Diagnostics) *Corpus {
+	top := 0
+	for _, d := range c.Documents {
+		top = max(top, d.Layer+1)
+	}
+	n := &Corpus{Documents: slices.Clone(c.Documents), statements: maps.Clone(c.statements),
+		lenses: make(map[string]*Lens, len(c.lenses)), incomplete: c.incomplete, base: top}
+	for id, l := range c.lenses {
+		cp := *l
+		cp.Documents = slices.Clone(l.Documents)
+		n.lenses[id] = &cp
+	}
+	files := slices.Clone(layer.Files)
+	sort.Strings(files)
+	own := map[string]*Statement{}
+	before := len(n.Documents)
+	for _, f := range files {
+		name := f
+		if layer.Dir != "" {
+			name = path.Join(layer.Dir, f)
+		}
+		n.loadDocument(layer.FS, f, name, top, own, diags)
+	}
+	n.checkContrasts(n.Documents[before:], diags)
+	return n
 }
 
 func at(file string, p Pos) string { return fmt.Sprintf("%s:%d:%d", file, p.Line, p.Column) }
@@ -126,7 +163,9 @@ func (c *Corpus) loadDocument(fsys fs.FS, f, name string, layer int, own map[str
 			diags.addf(Error, name, s.LocalID.Pos, "statement %s already exists in %s: give yours a new id, or add `overrides: <reason>` to replace it", s.ID, at(lower.Doc.File, lower.LocalID.Pos))
 			continue
 		}
-		if lower != nil {
+		if lower != nil && lower.Doc.Layer >= c.base {
+			// A statement of a shared corpus below Extend is left as it is: the new
+			// corpus's index already points at s.
 			lower.replacedBy = s
 		}
 		c.statements[s.ID] = s

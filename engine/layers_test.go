@@ -167,3 +167,42 @@ func TestLayersSameFileName(t *testing.T) {
 		t.Errorf("quote %q", q)
 	}
 }
+
+// TestExtend: a layer put on a loaded corpus follows the rules of LoadLayers (new ids add, an
+// existing id needs `overrides:`), and the corpus below is left as it was.
+func TestExtend(t *testing.T) {
+	base := engine.LoadLayers([]engine.Layer{layer(map[string]string{"policy/ivs.yaml": baseDoc}, "base")}, &engine.Diagnostics{})
+	diags := &engine.Diagnostics{}
+	c := base.Extend(layer(map[string]string{"eigen.yaml": `lens: ivs-2026
+source: eigen.txt
+kind: cabinet
+title: {nl: Aanvulling, en: Addition}
+statements:
+  - id: eerste
+    section: "1a"
+    quote: "Een andere eerste zin."
+  - id: tweede
+    section: "2a"
+    quote: "Een nieuwe tweede zin."
+    overrides: the 2026 revision rewords this passage
+  - id: derde
+    section: "3"
+    quote: "De derde zin."
+`}, ""), diags)
+	want := "eigen.yaml:6:9: statement ivs-2026/eerste already exists in base/policy/ivs.yaml:7:9: give yours a new id, or add `overrides: <reason>` to replace it [statement-exists]"
+	if got := strings.Join(diagStrings(diags), "\n"); got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+	if q := c.Statement("ivs-2026/tweede").Quote; q != "Een nieuwe tweede zin." {
+		t.Errorf("override not applied: %q", q)
+	}
+	if c.Statement("ivs-2026/derde") == nil || base.Statement("ivs-2026/derde") != nil {
+		t.Errorf("the new statement belongs to the extended corpus only")
+	}
+	if q := base.Statement("ivs-2026/tweede").Quote; q != "De tweede zin." {
+		t.Errorf("the base corpus changed: %q", q)
+	}
+	if n, m := len(c.Statements()), len(base.Statements()); n != 3 || m != 2 {
+		t.Errorf("%d and %d statements, want 3 and 2", n, m)
+	}
+}

@@ -63,6 +63,8 @@ type Corpus struct {
 	// incomplete is set when a policy file could not be read: citations of statements that
 	// are missing are then not reported, because the root error is the broken file.
 	incomplete bool
+	// base is the lowest layer this corpus owns: Extend shares the statements below it.
+	base int
 }
 
 // Statement returns the statement with full id "lens/id", or nil.

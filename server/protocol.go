@@ -319,8 +319,35 @@ type AggregatesMsg struct {
 type InjectView struct {
 	ID    string `json:"id"`
 	Clock string `json:"clock,omitempty"`
-	Title Text   `json:"title"`
-	Text  Text   `json:"text"`
+	// ClockText is the clock label in both languages, when the scenario translates it.
+	ClockText *Text `json:"clock_text,omitempty"`
+	Title     Text  `json:"title"`
+	Text      Text  `json:"text"`
+	// RoleTexts are what participants of some roles read instead of Text.
+	RoleTexts []RoleTextView `json:"role_texts,omitempty"`
+}
+
+// RoleTextView is an inject's text for the participants of some roles.
+type RoleTextView struct {
+	Roles []string `json:"roles"`
+	Text  Text     `json:"text"`
+}
+
+// InjectViewOf describes an inject for its participants, with every role's own text and the
+// clock label in both languages.
+func InjectViewOf(in *engine.Inject) InjectView {
+	v := InjectView{ID: in.ID.Value, Clock: in.Clock, Title: T(in.Title), Text: T(in.Text)}
+	if nl, en := in.ClockIn("nl"), in.ClockIn("en"); nl != en {
+		v.ClockText = &Text{NL: nl, EN: en}
+	}
+	for _, rt := range in.RoleText {
+		rv := RoleTextView{Roles: []string{}, Text: T(rt.Text)}
+		for _, r := range rt.Roles {
+			rv.Roles = append(rv.Roles, r.Value)
+		}
+		v.RoleTexts = append(v.RoleTexts, rv)
+	}
+	return v
 }
 
 // OptionView is an option; Feedback only once revealed.

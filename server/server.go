@@ -107,11 +107,13 @@ type Server struct {
 	library  atomic.Pointer[engine.Library] // cfg.Library, replaced by SetLibrary
 
 	analysesMu sync.Mutex
-	analyses   map[*engine.Scenario]*analyze.Report // by scenario, for the library being served (SetLibrary clears it)
-	origins    map[string]bool                      // allowed origins, scheme://host[:port], lower case
-	conns      *connCap
-	studies    *window
-	sockets    sockets
+	// drafts bounds how many pasted drafts are checked, tested or played at once.
+	drafts   chan struct{}
+	analyses map[*engine.Scenario]*analyze.Report // by scenario, for the library being served (SetLibrary clears it)
+	origins  map[string]bool                      // allowed origins, scheme://host[:port], lower case
+	conns    *connCap
+	studies  *window
+	sockets  sockets
 }
 
 // New returns a server; cfg must be valid.
@@ -142,7 +144,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, auth: newAuth(cfg.Store, cfg.Now, cfg.SecureCookies, cfg.KDF, cfg.LoginMemoryMiB),
 		origins: map[string]bool{}, conns: newConnCap(cfg.MaxConnsPerAddr, cfg.MaxConns),
-		studies: newWindow(cfg.Now, cfg.StudyPerMinute, time.Minute)}
+		studies: newWindow(cfg.Now, cfg.StudyPerMinute, time.Minute), drafts: make(chan struct{}, MaxDraftsAtOnce)}
 	s.library.Store(cfg.Library)
 	for _, o := range append([]string{cfg.BaseURL}, cfg.Origins...) {
 		if u, err := url.Parse(o); err == nil && u.Host != "" {
@@ -196,6 +198,8 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /api/scenarios/{id}", s.handleScenario)
 	m.HandleFunc("GET /api/scenarios/{id}/source", s.facilitator(s.handleScenarioSource))
 	m.HandleFunc("POST /api/check", s.facilitator(s.handleCheck))
+	m.HandleFunc("POST /api/check/tests", s.facilitator(s.handleDraftTests))
+	m.HandleFunc("POST /api/check/play", s.facilitator(s.handleDraftPlay))
 
 	m.HandleFunc("POST /api/sessions", s.facilitator(s.handleCreateSession))
 	m.HandleFunc("GET /api/sessions", s.facilitator(s.handleSessions))

@@ -2,20 +2,12 @@ package server
 
 import (
 	"cmp"
-	"errors"
-	"io"
 	"net/http"
+	"slices"
 
 	"github.com/paraat-nl/paraat/engine"
 	"github.com/paraat-nl/paraat/engine/analyze"
 )
-
-// MaxCheckBody is the largest scenario draft POST /api/check accepts. The built-in scenarios
-// are a few hundred KiB at most; the limit keeps a paste from costing the server much.
-const MaxCheckBody = 1 << 20
-
-// checkFile is the name a draft's diagnostics carry: it has no file of its own.
-const checkFile = "draft.yaml"
 
 // SourceVar is a state variable as the author declared it.
 type SourceVar struct {
@@ -73,8 +65,10 @@ type SourceQuestion struct {
 type SourceInject struct {
 	ID        string           `json:"id"`
 	Clock     string           `json:"clock,omitempty"`
+	ClockText *Text            `json:"clock_text,omitempty"` // the clock label in both languages, when translated
 	Title     Text             `json:"title"`
 	Text      Text             `json:"text"`
+	RoleTexts []RoleTextView   `json:"role_texts,omitempty"` // what some roles read instead of Text
 	Effects   []string         `json:"effects"`
 	Questions []SourceQuestion `json:"questions"`
 	Next      []BranchView     `json:"next"`
@@ -125,6 +119,9 @@ type DiagnosticView struct {
 	Column   int    `json:"column,omitempty"`
 	Message  string `json:"message"`
 	Code     string `json:"code"` // stable; `paraat explain CODE` documents it
+	// Title and Explain are what `paraat explain CODE` says about the code.
+	Title   string `json:"title,omitempty"`
+	Explain string `json:"explain,omitempty"`
 	// Text is the whole diagnostic as `paraat check` prints it: file:line:column: message.
 	Text string `json:"text"`
 }
@@ -203,8 +200,9 @@ func SourceOf(lib *engine.Library, sc *engine.Scenario) SourceDetail {
 		d.State = append(d.State, sv)
 	}
 	for _, in := range sc.Injects {
-		si := SourceInject{ID: in.ID.Value, Clock: in.Clock, Title: T(in.Title), Text: T(in.Text),
-			Effects: sources(in.EffectSrc), Questions: []SourceQuestion{}, Next: []BranchView{}}
+		iv := InjectViewOf(in)
+		si := SourceInject{ID: in.ID.Value, Clock: in.Clock, ClockText: iv.ClockText, Title: T(in.Title), Text: T(in.Text),
+			RoleTexts: iv.RoleTexts, Effects: sources(in.EffectSrc), Questions: []SourceQuestion{}, Next: []BranchView{}}
 		for _, q := range in.Questions {
 			sq := SourceQuestion{QuestionView: QuestionViewOf(q, q.Options), Feedback: TP(q.Feedback), Fixed: q.Fixed,
 				Assess: cmp.Or(q.Assess.Value, engine.AssessJudgement)}
@@ -244,15 +242,18 @@ func SourceOf(lib *engine.Library, sc *engine.Scenario) SourceDetail {
 	return d
 }
 
-// checkResult turns diagnostics into the answer, keeping those of file only ("" for all).
-func checkResult(diags *engine.Diagnostics, file string) CheckResult {
+// checkResult turns diagnostics into the answer, keeping those of files only (none: all).
+func checkResult(diags *engine.Diagnostics, files ...string) CheckResult {
 	r := CheckResult{Diagnostics: []DiagnosticView{}}
 	for _, dg := range diags.List {
-		if file != "" && dg.File != file {
+		if len(files) > 0 && !slices.Contains(files, dg.File) {
 			continue
 		}
 		v := DiagnosticView{Severity: dg.Severity.String(), File: dg.File, Line: dg.Pos.Line, Column: dg.Pos.Column,
 			Message: dg.Message, Code: dg.Code, Text: dg.String()}
+		if info, ok := engine.Explain(dg.Code); ok {
+			v.Title, v.Explain = info.Title, info.Explain
+		}
 		if dg.Severity == engine.Error {
 			r.Errors++
 		} else {
@@ -281,40 +282,21 @@ func (s *Server) handleScenarioSource(w http.ResponseWriter, r *http.Request, l 
 	writeJSON(w, http.StatusOK, res)
 }
 
-// handleCheck answers POST /api/check: a scenario draft (YAML, the request body) checked
-// against the library's policy corpus as `paraat check` would, and the scenario if it loads.
+// handleCheck answers POST /api/check: a scenario draft checked against the library's policy
+// corpus, with the draft's own policy layer on top if it has one, as `paraat check` would; and
+// the scenario and its analysis if it loads. The body is the YAML, or a DraftRequest as JSON.
 // A draft with errors is still a 200: the errors are the answer.
 func (s *Server) handleCheck(w http.ResponseWriter, r *http.Request, l *login) {
-	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxCheckBody))
-	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			writeErr(w, Errorf(ETooLarge, "the draft is larger than %d bytes", MaxCheckBody))
-			return
-		}
-		writeErr(w, Errorf(EInvalid, "reading the draft: %v", err))
+	d, ok := s.openDraft(w, r)
+	if !ok {
 		return
 	}
-	if len(data) == 0 {
-		writeErr(w, Errorf(EInvalid, "the draft is empty"))
-		return
-	}
-	diags := &engine.Diagnostics{}
-	sc, ok := engine.ParseScenario(checkFile, data, s.lib().Corpus, diags)
-	var d *SourceDetail
-	if ok {
-		// A one-scenario library, so that the library-wide warnings (questions the lens does
-		// not address) apply to the draft too; those about the corpus are filtered out below.
-		lib := &engine.Library{Corpus: s.lib().Corpus, Scenarios: []*engine.Scenario{sc}}
-		lib.Warn(diags)
-		sd := SourceOf(lib, sc)
-		d = &sd
-	}
-	diags.Sort()
-	res := checkResult(diags, checkFile)
-	res.Scenario = d
-	if sc != nil && ok {
-		res.Analysis = analyze.Analyze(sc, s.lib().Corpus, analyze.Options{Bound: draftBound})
+	defer s.closeDraft()
+	res := d.result()
+	if d.sc != nil {
+		sd := SourceOf(&engine.Library{Corpus: d.corpus, Scenarios: []*engine.Scenario{d.sc}}, d.sc)
+		res.Scenario = &sd
+		res.Analysis = analyze.Analyze(d.sc, d.corpus, analyze.Options{Bound: draftBound})
 	}
 	writeJSON(w, http.StatusOK, res)
 }

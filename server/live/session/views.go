@@ -52,7 +52,8 @@ func (s *State) worldView(wd *world, now time.Time) server.WorldView {
 	if in == nil {
 		return v
 	}
-	v.Inject = &server.InjectView{ID: in.ID.Value, Clock: in.Clock, Title: server.T(in.Title), Text: server.T(in.Text)}
+	iv := server.InjectViewOf(in)
+	v.Inject = &iv
 	for _, q := range in.Questions {
 		shown := w.Shown(q)
 		lq := server.LiveQuestion{QuestionView: server.QuestionViewOf(q, shown), State: s.questionState(wd, q)}

@@ -5,7 +5,8 @@ import {t, lang, setLang, onLang} from './i18n.js';
 import {joinPage, playPage} from './participant.js';
 import {studyLibrary, studyPlay, studyResult} from './study.js';
 import {facHome, facNew, facConsole, facDebrief} from './facilitator.js';
-import {viewerPage, checkPage} from './viewer.js';
+import {viewerPage} from './viewer.js';
+import {checkPage} from './workbench.js';
 import {projectorPage} from './projector.js';
 
 const routes = [

@@ -48,6 +48,10 @@ export function h(tag, attrs, ...children) {
 
 /** s builds an SVG element. */
 export function s(tag, attrs, ...children) {
+  if (attrs instanceof Node || typeof attrs === 'string' || Array.isArray(attrs)) {
+    children.unshift(attrs);
+    attrs = {};
+  }
   return build(document.createElementNS(SVGNS, tag), attrs, children);
 }
 

@@ -14,6 +14,7 @@ import {lensName, byText, injectName} from './words.js';
 import {debriefPage} from './debrief.js';
 import {worldOf, applySnapshot, applyEvent, timeLeft} from './watch.js';
 import {addWords} from './i18n.js';
+import {clockOf} from './injecttext.js';
 
 addWords({
   'con.missing': 'Nog niet geantwoord',
@@ -503,7 +504,7 @@ class Console {
     return h('section', {class: 'card world-card', dataset: {world: w.id}, 'aria-label': name ? t('con.world', name) : t('con.live')},
       name ? h('h2', t('con.world', name)) : null,
       inj ? h('details', {class: 'inject'},
-        h('summary', h('span', {class: 'clock'}, inj.clock || ''), ' ', h('strong', tx(inj.title) || t('words.unnamed'))),
+        h('summary', h('span', {class: 'clock'}, clockOf(inj)), ' ', h('strong', tx(inj.title) || t('words.unnamed'))),
         tx(inj.text) ? h('p', {class: 'inject-text'}, tx(inj.text)) : null) : null,
       ending ? h('p', {class: 'ending'}, h('strong', t('con.ending', tx(ending.title)))) : null,
       w.state.length ? h('details', {class: 'world-state'}, h('summary', t('play.state')),

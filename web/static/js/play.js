@@ -24,6 +24,7 @@ addWords({
 });
 import {Live} from './live.js';
 import {answerForm, answerText, feedbackBlock, tieText, timerEl} from './questions.js';
+import {clockOf, injectText} from './injecttext.js';
 
 // Refusals after which re-sending the same answer can never succeed.
 const FINAL_ERRORS = new Set(['closed', 'invalid', 'forbidden', 'not_found', 'duplicate', 'bad_json', 'too_large']);
@@ -205,7 +206,7 @@ export class Player {
         if (q.state === 'open' && typeof q.remaining_ms === 'number') this.timers[q.id] = {at: now, rem: q.remaining_ms};
       }
       const newInject = w.inject && (!prev || !prev.inject || prev.inject.id !== w.inject.id);
-      const name = w.inject ? [w.inject.clock, tx(w.inject.title)].filter(Boolean).join(' — ') : '';
+      const name = w.inject ? [clockOf(w.inject), tx(w.inject.title)].filter(Boolean).join(' — ') : '';
       if (newInject && prev && prev.inject) {
         announce(t('play.newInject', name), true);
         window.scrollTo({top: 0});
@@ -258,6 +259,11 @@ export class Player {
     this.savePending();
     this.live.send({type: 'answer', id: p.id, ref: p.id, question: qid, answer});
     this.render();
+  }
+
+  // injectText is the inject's text for this participant's role.
+  injectText(inject) {
+    return injectText(inject, this.welcome && this.welcome.role);
   }
 
   asked(q) {
@@ -344,9 +350,9 @@ export class Player {
     const parts = [];
     if (w.inject) {
       parts.push(h('article', {class: 'inject card', 'aria-labelledby': 'inject-title'},
-        h('p', {class: 'clock'}, w.inject.clock || ''),
-        h('h2', {id: 'inject-title'}, tx(w.inject.title) || tx(w.inject.text).slice(0, 60)),
-        tx(w.inject.text) ? h('p', {class: 'inject-text'}, tx(w.inject.text)) : null));
+        h('p', {class: 'clock'}, clockOf(w.inject)),
+        h('h2', {id: 'inject-title'}, tx(w.inject.title) || this.injectText(w.inject).slice(0, 60)),
+        this.injectText(w.inject) ? h('p', {class: 'inject-text'}, this.injectText(w.inject)) : null));
       for (const q of w.questions) parts.push(this.questionView(q));
     } else if (w.ended && w.ending) {
       parts.push(h('article', {class: 'ending card'}, h('p', {class: 'clock'}, t('play.ending')),

@@ -12,6 +12,7 @@ import {Live} from './live.js';
 import {answerText} from './questions.js';
 import {qrSVG} from './qr.js';
 import {worldOf, applySnapshot, applyEvent, timeLeft} from './watch.js';
+import {clockOf} from './injecttext.js';
 
 addWords({
   'pj.title': 'Projector',
@@ -247,7 +248,7 @@ class Projector {
     const wd = this.world(w.id);
     const revealed = cur && wd.revealed[cur.q.id];
     const left = revealed ? this.quotePanel(cur.q) : h('section', {class: 'pj-inject'},
-      h('p', {class: 'pj-clock'}, inj.clock || ''),
+      h('p', {class: 'pj-clock'}, clockOf(inj)),
       h('h1', {class: 'pj-inject-title'}, tx(inj.title)),
       tx(inj.text) ? h('p', {class: 'pj-inject-text'}, tx(inj.text)) : null);
     return h('div', {class: 'pj-stage'}, left,
@@ -315,7 +316,7 @@ class Projector {
       const wd = this.world(w.id);
       return h('section', {class: 'pj-world', dataset: {world: w.id}},
         h('h2', this.worldName(w.id)),
-        inj ? h('p', {class: 'pj-clock'}, [inj.clock, tx(inj.title)].filter(Boolean).join(' · ')) : null,
+        inj ? h('p', {class: 'pj-clock'}, [clockOf(inj), tx(inj.title)].filter(Boolean).join(' · ')) : null,
         inj && worlds.length <= 2 && tx(inj.text) ? h('p', {class: 'pj-inject-text'}, tx(inj.text)) : null,
         cur ? [h('div', {class: 'pj-qhead'}, h('h3', {class: 'pj-prompt'}, tx(cur.q.prompt)), h('p', {class: 'pj-timer', role: 'timer', dataset: {w: w.id, q: cur.q.id}})),
           h('p', {class: 'pj-answered'}, t('pj.answered', fmtNum(cur.ag.answered, lang()), fmtNum(cur.ag.asked, lang()))),

@@ -6,9 +6,11 @@ import {h, render, fmtNum} from './dom.js';
 import {t, tx, lang, errText} from './i18n.js';
 import {api, whoami, login} from './api.js';
 import {branchGraph} from './graph.js';
+import {clockOf} from './injecttext.js';
 import {analysisView} from './analysis.js';
 
-function needLogin(root, then) {
+/** needLogin asks a facilitator to log in, then calls then. */
+export function needLogin(root, then) {
   const form = {name: '', password: '', error: ''};
   const draw = () => render(root, h('h1', t('login.title')),
     h('form', {class: 'card form', onsubmit: async e => {
@@ -44,37 +46,6 @@ export function viewerPage(root, id) {
   return {rerender: draw};
 }
 
-/** checkPage checks a pasted scenario draft on the server. */
-export function checkPage(root) {
-  let res = null, error = '', yaml = '', busy = false;
-  const submit = async () => {
-    busy = true; error = ''; draw();
-    try {
-      res = await api('POST', '/api/check', yaml, 'application/yaml');
-    } catch (e) {
-      if (e.code === 'unauthorized' || (e.code === 'forbidden' && !(await whoami(true)))) { needLogin(root, () => { busy = false; draw(); }); return; }
-      error = errText(e.code) + (e.message ? ` (${e.message})` : '');
-      res = null;
-    }
-    busy = false;
-    draw();
-    const out = root.querySelector('#check-result');
-    if (out) out.focus();
-  };
-  const draw = () => render(root,
-    h('h1', t('check.title')), h('p', {class: 'lead'}, t('check.intro')),
-    h('form', {class: 'card form', onsubmit: e => { e.preventDefault(); submit(); }},
-      h('label', {class: 'field', for: 'check-yaml'}, h('span', t('check.yaml'))),
-      h('textarea', {id: 'check-yaml', class: 'code', rows: 16, spellcheck: 'false', 'data-k': 'yaml', value: yaml, oninput: e => { yaml = e.target.value; }}),
-      error ? h('p', {class: 'banner error', role: 'alert'}, error) : null,
-      h('button', {type: 'submit', class: 'primary', disabled: busy, 'data-k': 'check'}, t('check.submit'))),
-    res ? h('section', {id: 'check-result', tabindex: -1, 'aria-live': 'polite'},
-      h('p', {class: ['banner', res.ok ? 'ok' : 'error']}, res.ok ? t('check.ok') : t('check.fail')),
-      diagnostics(res), res.analysis ? analysisView(res.analysis) : null, res.scenario ? scenarioView(res.scenario) : null) : null);
-  whoami().then(me => { if (!me) needLogin(root, draw); else draw(); }, () => draw());
-  return {rerender: draw};
-}
-
 function diagnostics(res) {
   return h('section', {class: 'card diagnostics', 'aria-labelledby': 'diag-title'},
     h('h2', {id: 'diag-title'}, t('view.diagnostics')),
@@ -94,6 +65,11 @@ function cites(ids, statements, supports) {
   }));
 }
 
+function roleName(sc, id) {
+  const r = sc.roles.find(r => r.id === id);
+  return r ? tx(r.name) : id;
+}
+
 function exprs(list, label) {
   if (!list || !list.length) return null;
   return h('p', {class: 'exprs'}, h('span', {class: 'muted'}, label + ': '), list.map((e, i) => [i ? ', ' : '', h('code', e)]));
@@ -111,13 +87,14 @@ export function scenarioView(sc) {
     sc.state.length ? [h('h2', t('view.state')), h('table', {class: 'table'}, h('tbody', sc.state.map(v => h('tr',
       h('th', {scope: 'row'}, h('code', v.name)), h('td', tx(v.label)), h('td', v.type), h('td', String(v.initial)),
       h('td', `${v.min ?? '−∞'} … ${v.max ?? '∞'}`)))))] : null,
-    h('h2', t('lib.graph')), branchGraph(sc),
+    h('h2', t('lib.graph')), branchGraph(sc, null, {conditions: true}),
     sc.coverage && sc.coverage.length ? [h('h2', t('view.coverage')), h('table', {class: 'table'}, h('tbody', sc.coverage.map(c =>
       h('tr', h('th', {scope: 'row'}, c.lens), h('td', `${c.addressed} / ${c.questions}`)))))] : null,
     h('h2', t('lib.injects')),
     sc.injects.map(i => h('section', {class: 'card inject-src', id: 'inject-' + i.id},
-      h('h3', h('code', i.id), ' ', [i.clock, tx(i.title)].filter(Boolean).join(' · '), i.id === sc.start ? h('span', {class: 'badge'}, t('view.start')) : null),
+      h('h3', h('code', i.id), ' ', [clockOf(i), tx(i.title)].filter(Boolean).join(' · '), i.id === sc.start ? h('span', {class: 'badge'}, t('view.start')) : null),
       tx(i.text) ? h('p', tx(i.text)) : null,
+      (i.role_texts || []).map(rt => h('p', {class: 'role-text'}, h('strong', rt.roles.map(r => roleName(sc, r)).join(', ') + ': '), tx(rt.text))),
       exprs(i.effects, t('view.effects')),
       i.questions.map(q => h('div', {class: 'q-src'},
         h('h4', h('code', q.id), ' ', tx(q.prompt)),

@@ -2,6 +2,7 @@
 // variables. Nothing here ever shows an id: where a label is missing the words say so.
 
 import {t, tx, addWords} from './i18n.js';
+import {clockOf} from './injecttext.js';
 
 addWords({
   'by.majority': 'meerderheid van de zaal',
@@ -40,7 +41,7 @@ export function byText(by, roles) {
 export function injectName(sc, id) {
   const i = sc && sc.injects.find(x => x.id === id);
   if (!i) return t('words.unnamed');
-  return [i.clock, tx(i.title)].filter(Boolean).join(' · ') || t('words.unnamed');
+  return [clockOf(i), tx(i.title)].filter(Boolean).join(' · ') || t('words.unnamed');
 }
 
 /** endingName is the title of an ending. */
