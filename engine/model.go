@@ -1,9 +1,6 @@
 package engine
 
 import (
-	"hash/fnv"
-	"sort"
-
 	"github.com/paraat-nl/paraat/engine/rules"
 	"go.yaml.in/yaml/v3"
 )
@@ -12,6 +9,12 @@ import (
 const (
 	KindScenario = "scenario"
 	KindQuiz     = "quiz"
+)
+
+// How a question is assessed.
+const (
+	AssessJudgement = "judgement" // policy-weighted partial credit
+	AssessFact      = "fact"      // right or wrong
 )
 
 // Question types.
@@ -44,11 +47,39 @@ type Scenario struct {
 	Rules    []*Rule     `yaml:"rules"`
 	Endings  []*Ending   `yaml:"endings"`
 	Tests    []*Test     `yaml:"tests"`
+	Brief    *Brief      `yaml:"brief"`
+	Relax    []*Relax    `yaml:"relax"`
 
 	schema    *rules.Schema
 	injects   map[string]*Inject
 	questions map[string]*Question
 	rules     map[string]*Rule
+}
+
+// Brief is the author's account of a scenario or quiz: what it trains, which documents it
+// rests on, and where those documents disagree. It is shown to trainers, never scored.
+type Brief struct {
+	Goals         []Text `yaml:"goals"`
+	Sources       []Text `yaml:"sources"`
+	Disagreements []Text `yaml:"disagreements"`
+	Pos           Pos    `yaml:"-"`
+}
+
+// UnmarshalYAML decodes the brief and remembers where it is; the structure was checked before
+// decoding.
+func (b *Brief) UnmarshalYAML(n *yaml.Node) error {
+	type plain Brief
+	if err := n.Decode((*plain)(b)); err != nil {
+		return err
+	}
+	b.Pos = posOf(n)
+	return nil
+}
+
+// Relax lifts one assessment gate for this file, with the written reason a trainer reads.
+type Relax struct {
+	Gate   Ref  `yaml:"gate"`
+	Reason Text `yaml:"reason"`
 }
 
 // Role is a role or a team a participant can take.
@@ -120,6 +151,12 @@ type Question struct {
 	Unit      Text      `yaml:"unit"`
 	Accept    []*Accept `yaml:"accept"`
 	Rubric    []*Item   `yaml:"rubric"`
+	// Fixed keeps the options in the file's order (an ordinal scale); otherwise they are
+	// shown shuffled (see ShownOrder).
+	Fixed bool `yaml:"fixed"`
+	// Assess is how the question is scored: AssessJudgement (policy-weighted partial credit,
+	// the default) or AssessFact (right or wrong).
+	Assess Ref `yaml:"assess"`
 
 	inject *Inject
 	opts   map[string]*Option
@@ -131,24 +168,8 @@ func (q *Question) Inject() *Inject { return q.inject }
 // Option returns the option with the given id, or nil.
 func (q *Question) Option(id string) *Option { return q.opts[id] }
 
-// Shown returns the options in the order participants see them. Choice and multiple-choice
-// options keep the file's order (authors place the policy answer deliberately). Ranking
-// options are mixed, because authors naturally list them in the order the policy gives, which
-// would hand the answer to anyone ranking top to bottom. The mix is a fixed function of the
-// ids, so every participant, every replay and every run sees the same order.
-func (q *Question) Shown() []*Option {
-	out := append([]*Option(nil), q.Options...)
-	if q.Type != Rank {
-		return out
-	}
-	key := func(o *Option) uint64 {
-		h := fnv.New64a()
-		h.Write([]byte(q.ID.Value + "/" + o.ID.Value))
-		return h.Sum64()
-	}
-	sort.SliceStable(out, func(i, j int) bool { return key(out[i]) < key(out[j]) })
-	return out
-}
+// IsFact reports whether the question is scored right or wrong (`assess: fact`).
+func (q *Question) IsFact() bool { return q.Assess.Value == AssessFact }
 
 // Item returns the rubric item with the given id, or nil.
 func (q *Question) Item(id string) *Item {
@@ -197,6 +218,9 @@ type Option struct {
 	Feedback  Text   `yaml:"feedback"`
 	When      Source `yaml:"when"`
 	Score     Source `yaml:"score"`
+	// Fixed keeps the option at its position in the file ("none of the above" last) while
+	// the others are shuffled around it.
+	Fixed bool `yaml:"fixed"`
 
 	effects []*rules.Effect
 	cond    *rules.Program
@@ -239,6 +263,8 @@ type Ending struct {
 	When  Source `yaml:"when"`
 	Title Text   `yaml:"title"`
 	Text  Text   `yaml:"text"`
+	// Best marks the ending a scenario's policy path should reach; at most one per file.
+	Best bool `yaml:"best"`
 
 	cond *rules.Program
 }

@@ -136,7 +136,14 @@ const maxSteps = 1000
 // Play runs a solo world to its end, answering every question with answer (which returns
 // false to leave a question unanswered). Simulated time advances a minute per inject.
 func Play(s *Scenario, lens string, answer func(w *World, q *Question) (Answer, bool)) (*World, error) {
-	w := NewWorld(s, Config{Lens: lens, Solo: true})
+	return PlayWith(s, Config{Lens: lens}, answer)
+}
+
+// PlayWith is Play with a full configuration (a seed for the option order, say); the world
+// is always solo.
+func PlayWith(s *Scenario, cfg Config, answer func(w *World, q *Question) (Answer, bool)) (*World, error) {
+	cfg.Solo = true
+	w := NewWorld(s, cfg)
 	at := time.Duration(0)
 	for steps := 0; !w.Done(); steps++ {
 		if steps > maxSteps {
@@ -163,12 +170,24 @@ func Play(s *Scenario, lens string, answer func(w *World, q *Question) (Answer, 
 	return w, w.Err()
 }
 
-// PolicyPath plays the scenario taking the best-scoring answer under the lens at every
-// question: the path that policy recommends. It is the counterfactual of a debrief.
+// PolicyPath plays the scenario taking the answer policy recommends under the lens at every
+// question (PolicyAnswer, with the scenario's lens as the default): the path that policy
+// recommends. It is the counterfactual of a debrief.
 func PolicyPath(s *Scenario, lens string) (*World, error) {
-	return Play(s, lens, func(w *World, q *Question) (Answer, bool) {
-		return BestAnswer(q, w.Lens(), w.Offered), true
+	w, _, err := PolicyPathSteps(s, lens)
+	return w, err
+}
+
+// PolicyPathSteps is PolicyPath with every step and how it was decided, in the order the
+// questions were asked.
+func PolicyPathSteps(s *Scenario, lens string) (*World, []PolicyStep, error) {
+	var steps []PolicyStep
+	w, err := Play(s, lens, func(w *World, q *Question) (Answer, bool) {
+		st := PolicyAnswer(q, w.Lens(), s.Lens.Value, w.Offered)
+		steps = append(steps, st)
+		return st.Answer, true
 	})
+	return w, steps, err
 }
 
 // TestResult is the outcome of one playthrough test.

@@ -49,6 +49,14 @@ type Score struct {
 	Citations []Citation `json:"citations,omitempty"`
 }
 
+// Weight is the weight of a set of citations under a lens: the number of statements of the
+// lens supported minus the number conflicted with. Above zero the option (or accepted value,
+// or rubric item) is right under the lens, below zero wrong, at zero neutral.
+func (c Citations) Weight(lens string) float64 {
+	w, _ := weight(c, lens)
+	return w
+}
+
 func inLens(id, lens string) bool {
 	return len(id) > len(lens) && id[len(lens)] == '/' && strings.HasPrefix(id, lens)
 }
@@ -86,20 +94,29 @@ func cite(out []Citation, c Citations, lens, via string, chosen bool) []Citation
 	return out
 }
 
-// Addressed reports whether any statement of the lens is cited by the question.
-func (q *Question) Addressed(lens string) bool {
+// Addressed reports whether the lens says anything about the question that tells its answers
+// apart: some option or rubric item it weighs other than zero, or some accepted value it
+// supports. A lens that cites nothing here (or whose citations cancel out) leaves the
+// question *not addressed*: neutral, outside the maximum, and never read as support for any
+// answer.
+func (q *Question) Addressed(lens string) bool { return q.addressed(lens, nil) }
+
+func (q *Question) addressed(lens string, offered func(*Option) bool) bool {
 	for _, o := range q.Options {
-		if _, ok := weight(o.Citations, lens); ok {
+		if offered != nil && !offered(o) {
+			continue
+		}
+		if w, _ := weight(o.Citations, lens); w != 0 {
 			return true
 		}
 	}
 	for _, a := range q.Accept {
-		if _, ok := weight(a.Citations, lens); ok {
+		if w, _ := weight(a.Citations, lens); w > 0 {
 			return true
 		}
 	}
 	for _, it := range q.Rubric {
-		if _, ok := weight(it.Citations, lens); ok {
+		if w, _ := weight(it.Citations, lens); w != 0 {
 			return true
 		}
 	}
@@ -107,11 +124,11 @@ func (q *Question) Addressed(lens string) bool {
 }
 
 // ScoreAnswer computes the policy score of an answer under a lens, from the citations alone
-// (score overrides need a world; see World). offered restricts choice scoring to the options
-// that were available; nil means all.
+// (score overrides need a world; see World). offered restricts scoring to the options that
+// were available; nil means all.
 func ScoreAnswer(q *Question, a Answer, lens string, offered func(*Option) bool) Score {
 	s := Score{Question: q.ID.Value, Lens: lens, Max: q.Points}
-	if !q.Addressed(lens) {
+	if !q.addressed(lens, offered) {
 		return s
 	}
 	s.Addressed = true
@@ -131,41 +148,35 @@ func ScoreAnswer(q *Question, a Answer, lens string, offered func(*Option) bool)
 			}
 			s.Citations = cite(s.Citations, o.Citations, lens, o.ID.Value, chosen)
 		}
-		if hi > lo {
+		switch {
+		case q.IsFact():
+			// Right or wrong: a distractor earns nothing, whatever it cites.
+			if mine == hi {
+				frac = 1
+			}
+		case hi > lo:
 			frac = (mine - lo) / (hi - lo)
-		} else {
+		default:
 			frac = 1
 		}
 	case Multi:
-		best, worst, mine := 0.0, 0.0, 0.0
-		for _, o := range q.Options {
-			w, _ := weight(o.Citations, lens)
-			if w > 0 {
-				best += w
-			} else {
-				worst += w
-			}
-			chosen := slices.Contains(a.Options, o.ID.Value)
-			if chosen {
-				mine += w
-			}
-			s.Citations = cite(s.Citations, o.Citations, lens, o.ID.Value, chosen)
-		}
-		if best > worst {
-			frac = (mine - worst) / (best - worst)
-		} else {
-			frac = 1
-		}
+		frac = multiFraction(q, a, lens, offered, &s)
 	case Rank:
 		pos := make(map[string]int, len(a.Options))
 		for i, id := range a.Options {
 			pos[id] = i
 		}
+		var opts []*Option
+		for _, o := range q.Options {
+			if offered == nil || offered(o) {
+				opts = append(opts, o)
+			}
+		}
 		pairs, right := 0, 0
-		for i, o := range q.Options {
+		for i, o := range opts {
 			wi, _ := weight(o.Citations, lens)
 			s.Citations = cite(s.Citations, o.Citations, lens, o.ID.Value, true)
-			for _, p := range q.Options[i+1:] {
+			for _, p := range opts[i+1:] {
 				wj, _ := weight(p.Citations, lens)
 				if wi == wj {
 					continue
@@ -226,69 +237,56 @@ func ScoreAnswer(q *Question, a Answer, lens string, offered func(*Option) bool)
 	return s
 }
 
+// multiFraction scores a set of options: the right selections (positive weight under the
+// lens) earn their share of all right weight, the wrong ones (negative weight) cost their
+// share of all wrong weight, and the result is floored at zero:
+//
+//	frac = Σ w(chosen right) / Σ w(right) − Σ |w(chosen wrong)| / Σ |w(wrong)|
+//
+// Options of weight zero are neutral. Selecting every option therefore scores zero on a
+// question with right and wrong options, and selecting at random about as little. Where the
+// lens marks no option right, the first term is 1: leaving every option out is all the
+// right there is to do.
+func multiFraction(q *Question, a Answer, lens string, offered func(*Option) bool, s *Score) float64 {
+	right, wrong, gotRight, gotWrong := 0.0, 0.0, 0.0, 0.0
+	for _, o := range q.Options {
+		if offered != nil && !offered(o) {
+			continue
+		}
+		w, _ := weight(o.Citations, lens)
+		chosen := slices.Contains(a.Options, o.ID.Value)
+		switch {
+		case w > 0:
+			right += w
+			if chosen {
+				gotRight += w
+			}
+		case w < 0:
+			wrong -= w
+			if chosen {
+				gotWrong -= w
+			}
+		}
+		s.Citations = cite(s.Citations, o.Citations, lens, o.ID.Value, chosen)
+	}
+	earned, lost := 1.0, 0.0
+	if right > 0 {
+		earned = gotRight / right
+	}
+	if wrong > 0 {
+		lost = gotWrong / wrong
+	}
+	return max(earned-lost, 0)
+}
+
 func round2(f float64) float64 { return math.Round(f*100) / 100 }
 
 func formatNumber(f float64) string {
 	return strconvFloat(f)
 }
 
-// BestAnswer returns the answer that scores best under the lens: the policy answer. offered
-// restricts choices to the options available; nil means all.
+// BestAnswer returns the answer that scores best under the lens alone: PolicyAnswer without a
+// default lens to settle what the lens leaves open.
 func BestAnswer(q *Question, lens string, offered func(*Option) bool) Answer {
-	var a Answer
-	switch q.Type {
-	case Choice:
-		best := math.Inf(-1)
-		for _, o := range q.Options {
-			if offered != nil && !offered(o) {
-				continue
-			}
-			if w, _ := weight(o.Citations, lens); w > best {
-				best, a.Option = w, o.ID.Value
-			}
-		}
-	case Multi:
-		for _, o := range q.Options {
-			if w, _ := weight(o.Citations, lens); w > 0 {
-				a.Options = append(a.Options, o.ID.Value)
-			}
-		}
-	case Rank:
-		opts := slices.Clone(q.Options)
-		slices.SortStableFunc(opts, func(x, y *Option) int {
-			wx, _ := weight(x.Citations, lens)
-			wy, _ := weight(y.Citations, lens)
-			switch {
-			case wx > wy:
-				return -1
-			case wx < wy:
-				return 1
-			}
-			return 0
-		})
-		for _, o := range opts {
-			a.Options = append(a.Options, o.ID.Value)
-		}
-	case Number:
-		for _, acc := range q.Accept {
-			if w, ok := weight(acc.Citations, lens); ok && w > 0 {
-				v := acc.Value
-				a.Number = &v
-				break
-			}
-		}
-		if a.Number == nil && len(q.Accept) > 0 {
-			v := q.Accept[0].Value
-			a.Number = &v
-		}
-	case Free:
-		a.Text = "policy"
-		a.Items = []string{}
-		for _, it := range q.Rubric {
-			if w, _ := weight(it.Citations, lens); w > 0 {
-				a.Items = append(a.Items, it.ID.Value)
-			}
-		}
-	}
-	return a
+	return PolicyAnswer(q, lens, "", offered).Answer
 }

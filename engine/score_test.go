@@ -1,7 +1,6 @@
 package engine_test
 
 import (
-	"slices"
 	"testing"
 
 	"github.com/paraat-nl/paraat/engine"
@@ -61,47 +60,5 @@ func TestBestAnswer(t *testing.T) {
 		if got := engine.ScoreAnswer(q, best, "ivs-2026", nil); got.Points != q.Points {
 			t.Errorf("%s: best answer %+v scores %v of %v", q.ID.Value, best, got.Points, q.Points)
 		}
-	}
-}
-
-// TestShownOrder: ranking options are shown in a fixed mix, not the file's (policy) order;
-// other questions keep the file's order.
-func TestShownOrder(t *testing.T) {
-	lib := loadTestLib(t)
-	var rank, choice *engine.Question
-	for _, s := range lib.Scenarios {
-		for _, in := range s.Injects {
-			for _, q := range in.Questions {
-				switch {
-				case q.Type == engine.Rank && rank == nil:
-					rank = q
-				case q.Type == engine.Choice && choice == nil:
-					choice = q
-				}
-			}
-		}
-	}
-	ids := func(os []*engine.Option) (out []string) {
-		for _, o := range os {
-			out = append(out, o.ID.Value)
-		}
-		return out
-	}
-	file, shown := ids(rank.Options), ids(rank.Shown())
-	if slices.Equal(file, shown) {
-		t.Errorf("rank %s shown in file order %v", rank.ID.Value, shown)
-	}
-	if !slices.Equal(shown, ids(rank.Shown())) {
-		t.Error("the shown order changes between calls")
-	}
-	sorted := slices.Clone(shown)
-	slices.Sort(sorted)
-	want := slices.Clone(file)
-	slices.Sort(want)
-	if !slices.Equal(sorted, want) {
-		t.Errorf("shown %v is not a permutation of %v", shown, file)
-	}
-	if !slices.Equal(ids(choice.Options), ids(choice.Shown())) {
-		t.Error("choice options were reordered")
 	}
 }

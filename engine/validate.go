@@ -148,8 +148,54 @@ func (v *validator) run() {
 	if s.Kind == KindScenario && len(s.Endings) == 0 {
 		v.errorf(Pos{1, 1}, "a scenario needs at least one ending")
 	}
+	var best *Ending
+	for _, e := range s.Endings {
+		if e.Best && best != nil {
+			v.errorf(e.ID.Pos, "ending %s is marked best: true, but so is %s: a scenario has one best ending", e.ID.Value, best.ID.Value)
+		} else if e.Best {
+			best = e
+		}
+	}
+	v.brief()
+	v.relax()
 	v.tests()
 	v.graph()
+}
+
+// brief checks the optional brief: every entry a text in both languages.
+func (v *validator) brief() {
+	b := v.s.Brief
+	if b == nil {
+		return
+	}
+	for _, l := range []struct {
+		name string
+		ts   []Text
+	}{{"goal", b.Goals}, {"source", b.Sources}, {"disagreement", b.Disagreements}} {
+		for i, t := range l.ts {
+			checkText(v.diags, v.file, t, fmt.Sprintf("brief %s %d", l.name, i+1), true)
+		}
+	}
+	if len(b.Goals) == 0 {
+		v.errorf(b.Pos, "brief: goals are required (what the scenario trains)")
+	}
+}
+
+// relax checks the gate relaxations: each names a gate once and gives its reason in both
+// languages. Whether the gate exists is checked by the analysis that owns the gates.
+func (v *validator) relax() {
+	seen := map[string]Pos{}
+	for _, r := range v.s.Relax {
+		if r.Gate.Value == "" {
+			v.errorf(r.Reason.Pos, "relax: every entry names a gate")
+			continue
+		}
+		if p, dup := seen[r.Gate.Value]; dup {
+			v.errorf(r.Gate.Pos, "relax: gate %s is relaxed twice (first at line %d)", r.Gate.Value, p.Line)
+		}
+		seen[r.Gate.Value] = r.Gate.Pos
+		checkText(v.diags, v.file, r.Reason, "reason for relaxing "+r.Gate.Value, true)
+	}
 }
 
 func (v *validator) state() {
@@ -331,6 +377,18 @@ func (v *validator) question(q *Question) {
 		}
 	default:
 		v.errorf(q.Decides.Pos, "decides must be majority, facilitator or role:ID, not %q", d)
+	}
+	switch q.Assess.Value {
+	case "", AssessJudgement:
+	case AssessFact:
+		if q.Type == Rank || q.Type == Free {
+			v.errorf(q.Assess.Pos, "%s: assess: fact applies to choice, multi and number questions; a %s question is always scored with partial credit", what, q.Type)
+		}
+	default:
+		v.errorf(q.Assess.Pos, "%s: assess must be judgement or fact, not %q", what, q.Assess.Value)
+	}
+	if q.Fixed && (q.Type == Number || q.Type == Free) {
+		v.warnf(q.ID.Pos, "%s: fixed keeps the order of options, and a %s question has none", what, q.Type)
 	}
 	q.opts = map[string]*Option{}
 	switch q.Type {

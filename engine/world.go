@@ -93,6 +93,21 @@ type Decision struct {
 	By       string        `json:"by"` // "participant", "majority", "role:ID", "facilitator", "none"
 	At       time.Duration `json:"at"`
 	Score    Score         `json:"score"`
+	// Tie is set when a majority vote was tied and the tie rule settled it.
+	Tie *Tie `json:"tie,omitempty"`
+}
+
+// TieEarliestAnswer is the rule that settles a tied majority vote: of the tied options, the
+// one chosen by the earliest answer in the log wins (for a ranking: the tied options keep the
+// order the earliest answer gave them). The order of the options in the file plays no part.
+const TieEarliestAnswer = "earliest-answer"
+
+// Tie is a tied majority vote and how it was settled.
+type Tie struct {
+	// Options are the tied options, the winner first (for a ranking: every option that shared
+	// its count with another, in the decided order).
+	Options []string `json:"options"`
+	Rule    string   `json:"rule"` // TieEarliestAnswer
 }
 
 // Response is one participant's answer with its score.
@@ -111,6 +126,10 @@ type Config struct {
 	Lens string
 	// Solo makes every answer the world's decision: a world of one participant.
 	Solo bool
+	// Seed fixes the order in which options are shown (see ShownOrder): a live session's id,
+	// so every screen and every team world of the session shows the same order and a replay
+	// of the log shows it again; a self-study run's id; a fresh one per terminal run.
+	Seed string
 }
 
 // World is one playthrough of a scenario: a deterministic fold over its events. It is not
@@ -119,6 +138,7 @@ type World struct {
 	scn     *Scenario
 	lens    string
 	solo    bool
+	seed    string
 	env     rules.Env
 	machine *rules.Machine
 
@@ -143,7 +163,7 @@ type World struct {
 // NewWorld starts a world at the scenario's first inject.
 func NewWorld(s *Scenario, cfg Config) *World {
 	w := &World{
-		scn: s, lens: cmpOr(cfg.Lens, s.Lens.Value), solo: cfg.Solo,
+		scn: s, lens: cmpOr(cfg.Lens, s.Lens.Value), solo: cfg.Solo, seed: cfg.Seed,
 		machine:   rules.NewMachine(),
 		visited:   map[string]bool{},
 		firedSet:  map[string]bool{},
@@ -180,6 +200,12 @@ func (w *World) Scenario() *Scenario { return w.scn }
 
 // Lens returns the lens the world scores under.
 func (w *World) Lens() string { return w.lens }
+
+// Seed returns the seed of the world's option order.
+func (w *World) Seed() string { return w.seed }
+
+// Shown returns a question's options in the order the world's participants see them.
+func (w *World) Shown(q *Question) []*Option { return ShownOrder(q, w.seed) }
 
 // Current returns the inject being shown, or nil once the world has ended.
 func (w *World) Current() *Inject {
@@ -464,16 +490,17 @@ func (w *World) closeQuestion(q *Question, at time.Duration) {
 	if w.decisions[q.ID.Value] != nil || q.DecidedBy() == "facilitator" {
 		return
 	}
-	if a, by, ok := w.tally(q); ok {
+	if a, by, tie, ok := w.tally(q); ok {
 		w.decide(q, a, by, at)
+		w.decisions[q.ID.Value].Tie = tie
 	}
 }
 
 // tally turns the responses to a question into the world's answer.
-func (w *World) tally(q *Question) (Answer, string, bool) {
+func (w *World) tally(q *Question) (Answer, string, *Tie, bool) {
 	rs := w.responses[q.ID.Value]
 	if len(rs) == 0 {
-		return Answer{}, "", false
+		return Answer{}, "", nil, false
 	}
 	if role, ok := strings.CutPrefix(q.DecidedBy(), "role:"); ok {
 		var last *Response
@@ -483,7 +510,7 @@ func (w *World) tally(q *Question) (Answer, string, bool) {
 			}
 		}
 		if last != nil {
-			return last.Answer, q.DecidedBy(), true
+			return last.Answer, q.DecidedBy(), nil, true
 		}
 	}
 	var list []*Response
@@ -492,72 +519,98 @@ func (w *World) tally(q *Question) (Answer, string, bool) {
 			list = append(list, r)
 		}
 	}
-	return Tally(q, list), "majority", true
+	a, tie := Tally(q, list)
+	return a, "majority", tie, true
 }
 
-// Tally combines answers by majority: the most chosen option (ties to the option listed
-// first), for multi every option chosen by at least half, for rank the Borda count, for a
-// number the median, for a text the first answer.
-func Tally(q *Question, rs []*Response) Answer {
+// Tally combines answers, given in the order of the log, by majority: the most chosen option,
+// for multi every option chosen by at least half of the answers, for rank the Borda count, for
+// a number the (lower) median, for a text the earliest answer. A tied vote is settled by
+// TieEarliestAnswer and returned as a Tie; nothing depends on the order of the file.
+func Tally(q *Question, rs []*Response) (Answer, *Tie) {
 	var a Answer
 	if len(rs) == 0 {
-		return a
+		return a, nil
 	}
 	switch q.Type {
-	case Choice, Multi, Rank:
-		count := make([]float64, len(q.Options))
-		for _, r := range rs {
-			switch q.Type {
-			case Choice:
-				if o := q.opts[r.Answer.Option]; o != nil {
-					count[o.index]++
-				}
-			case Multi:
-				for _, id := range r.Answer.Options {
-					if o := q.opts[id]; o != nil {
-						count[o.index]++
-					}
-				}
-			case Rank:
-				for i, id := range r.Answer.Options {
-					if o := q.opts[id]; o != nil {
-						count[o.index] += float64(len(r.Answer.Options) - i)
-					}
-				}
+	case Choice:
+		count, first := map[string]int{}, map[string]int{}
+		for i, r := range rs {
+			if q.opts[r.Answer.Option] == nil {
+				continue
+			}
+			if _, ok := first[r.Answer.Option]; !ok {
+				first[r.Answer.Option] = i
+			}
+			count[r.Answer.Option]++
+		}
+		var tied []string
+		for id, c := range count {
+			if len(tied) == 0 || c > count[tied[0]] {
+				tied = []string{id}
+			} else if c == count[tied[0]] {
+				tied = append(tied, id)
 			}
 		}
-		switch q.Type {
-		case Choice:
-			best := 0
-			for i := range count {
-				if count[i] > count[best] {
-					best = i
-				}
+		slices.SortFunc(tied, func(x, y string) int { return first[x] - first[y] })
+		if len(tied) > 0 {
+			a.Option = tied[0]
+		}
+		if len(tied) > 1 {
+			return a, &Tie{Options: tied, Rule: TieEarliestAnswer}
+		}
+	case Multi:
+		count := map[string]int{}
+		for _, r := range rs {
+			for _, id := range r.Answer.Options {
+				count[id]++
 			}
-			a.Option = q.Options[best].ID.Value
-		case Multi:
-			for i, c := range count {
-				if 2*c >= float64(len(rs)) {
-					a.Options = append(a.Options, q.Options[i].ID.Value)
-				}
+		}
+		a.Options = []string{}
+		for id, c := range count {
+			if 2*c >= len(rs) {
+				a.Options = append(a.Options, id)
 			}
-		case Rank:
-			idx := make([]int, len(q.Options))
-			for i := range idx {
-				idx[i] = i
+		}
+		slices.Sort(a.Options) // a set: sorted, so that no file order shows
+	case Rank:
+		count := map[string]int{}
+		for _, r := range rs {
+			for i, id := range r.Answer.Options {
+				count[id] += len(r.Answer.Options) - i
 			}
-			slices.SortStableFunc(idx, func(x, y int) int {
-				switch {
-				case count[x] > count[y]:
-					return -1
-				case count[x] < count[y]:
-					return 1
-				}
-				return 0
-			})
-			for _, i := range idx {
-				a.Options = append(a.Options, q.Options[i].ID.Value)
+		}
+		earliest := map[string]int{}
+		for i, id := range rs[0].Answer.Options {
+			earliest[id] = i
+		}
+		opts := slices.Clone(q.Options)
+		slices.SortFunc(opts, func(x, y *Option) int {
+			if c := count[y.ID.Value] - count[x.ID.Value]; c != 0 {
+				return c
 			}
+			px, okx := earliest[x.ID.Value]
+			py, oky := earliest[y.ID.Value]
+			switch {
+			case okx && oky:
+				return px - py
+			case okx:
+				return -1
+			case oky:
+				return 1
+			}
+			return cmpKey(orderKey(TieSeed, q, x), orderKey(TieSeed, q, y), x, y)
+		})
+		var tied []string
+		for i, o := range opts {
+			c := count[o.ID.Value]
+			if i > 0 && count[opts[i-1].ID.Value] == c || i+1 < len(opts) && count[opts[i+1].ID.Value] == c {
+				tied = append(tied, o.ID.Value)
+			}
+			a.Options = append(a.Options, o.ID.Value)
+		}
+		if len(tied) > 0 {
+			return a, &Tie{Options: tied, Rule: TieEarliestAnswer}
 		}
 	case Number:
 		vals := make([]float64, 0, len(rs))
@@ -574,7 +627,7 @@ func Tally(q *Question, rs []*Response) Answer {
 	case Free:
 		a = rs[0].Answer
 	}
-	return a
+	return a, nil
 }
 
 func (w *World) facilitatorDecide(ev Event) error {
@@ -604,9 +657,17 @@ func (w *World) decide(q *Question, a Answer, by string, at time.Duration) {
 	w.decided = append(w.decided, q.ID.Value)
 	w.closed[q.ID.Value] = true
 	switch q.Type {
-	case Choice, Multi:
-		for _, o := range q.Options {
-			if a.Chose(q, o.ID.Value) {
+	case Choice:
+		if o := q.opts[a.Option]; o != nil {
+			w.effects(o.effects)
+		}
+	case Multi:
+		// In the order of the option ids: where bounds clamp, the order of effects matters,
+		// and it must not be the order in which the options happen to be listed.
+		ids := slices.Clone(a.Options)
+		slices.Sort(ids)
+		for _, id := range ids {
+			if o := q.opts[id]; o != nil {
 				w.effects(o.effects)
 			}
 		}

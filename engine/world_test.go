@@ -36,7 +36,8 @@ func TestMajorityDecision(t *testing.T) {
 		want    string
 	}{
 		{"clear majority", []string{"afwachten", "partners-informeren", "afwachten"}, "afwachten"},
-		{"tie goes to the option listed first", []string{"afwachten", "direct-toeschrijven"}, "direct-toeschrijven"},
+		{"tie goes to the earliest answer", []string{"afwachten", "direct-toeschrijven"}, "afwachten"},
+		{"tie goes to the earliest answer, whatever the file order", []string{"direct-toeschrijven", "afwachten"}, "direct-toeschrijven"},
 		{"single answer", []string{"partners-informeren"}, "partners-informeren"},
 	}
 	for _, tt := range tests {

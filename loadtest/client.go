@@ -28,7 +28,21 @@ var (
 	prefixError    = []byte(`{"type":"error"`)
 	prefixWelcome  = []byte(`{"type":"welcome"`)
 	prefixSnapshot = []byte(`{"type":"snapshot"`)
+	prefixWorld    = []byte(`{"type":"world"`)
 )
+
+// worldView is the part of a `world` message the tool reads to decide whether a participant
+// holds everything it needs to answer: the new inject and its questions open.
+type worldView struct {
+	World struct {
+		Inject *struct {
+			ID string `json:"id"`
+		} `json:"inject"`
+		Questions []struct {
+			State string `json:"state"`
+		} `json:"questions"`
+	} `json:"world"`
+}
 
 // event is the part of an `event` message the tool reads.
 type event struct {
@@ -150,6 +164,65 @@ type participant struct {
 	// Only the reader goroutine touches these.
 	lastInject *phase
 	lastOpen   *phase
+	ready      readiness
+}
+
+// readiness follows one participant through an inject round until it holds everything it
+// needs to act: the inject event, every question opened, and a world view showing both.
+type readiness struct {
+	ph             *phase
+	inject, world  bool
+	opens          int
+	sizes          []int
+	injectID       string
+	recorded, seen bool
+}
+
+// track is called by the reader for every message during an inject round.
+func (p *participant) track(ph *phase, data []byte, now time.Time) {
+	r := &p.ready
+	if r.ph != ph {
+		*r = readiness{ph: ph}
+	}
+	if r.recorded {
+		return
+	}
+	r.sizes = append(r.sizes, len(data))
+	need := 1
+	switch {
+	case bytes.HasPrefix(data, prefixEvent):
+		var e event
+		if json.Unmarshal(data, &e) != nil {
+			return
+		}
+		switch e.Kind {
+		case "inject":
+			r.inject, r.injectID = true, e.Inject
+		case "open":
+			r.opens++
+		}
+	case bytes.HasPrefix(data, prefixWorld) && r.inject:
+		var w worldView
+		if json.Unmarshal(data, &w) != nil || w.World.Inject == nil || w.World.Inject.ID != r.injectID {
+			return
+		}
+		open := 0
+		for _, q := range w.World.Questions {
+			if q.State == "open" {
+				open++
+			}
+		}
+		r.world = open == len(w.World.Questions) && open > 0
+	}
+	p.mu.Lock()
+	if in := p.run.injects[r.injectID]; in != nil {
+		need = len(in.Questions)
+	}
+	p.mu.Unlock()
+	if r.inject && r.world && r.opens >= need {
+		r.recorded = true
+		ph.recordReady(p.idx, now, p.sess.sentAt(), r.sizes)
+	}
 }
 
 // hello sends join or resume and reads the welcome and the snapshot. A join refused as
@@ -254,6 +327,9 @@ func (p *participant) read(ws *websocket.Conn, closed chan struct{}) {
 		now := time.Now()
 		p.received.Add(1)
 		p.run.received.Add(1)
+		if ph := p.run.phase.Load(); ph != nil && ph.kind == "inject" {
+			p.track(ph, data, now)
+		}
 		switch {
 		case bytes.HasPrefix(data, prefixEvent):
 			var e event

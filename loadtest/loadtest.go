@@ -184,18 +184,53 @@ type phase struct {
 	allOpen  chan struct{}
 	openDone sync.Once
 	flood    *samples
+	// ready is, per participant of an inject round, the time from the facilitator's command
+	// until it held the inject, its open questions and the world view showing them; sizes
+	// are the frames the first ready participant received for it (the baseline sends as much).
+	ready     []atomic.Int64
+	sizes     atomic.Pointer[[]int]
+	readyN    atomic.Int64
+	allReady  chan struct{}
+	readyOnce sync.Once
+}
+
+func (ph *phase) recordReady(idx int, now, cmd time.Time, sizes []int) {
+	if idx >= len(ph.ready) || cmd.IsZero() {
+		return
+	}
+	ph.ready[idx].Store(int64(now.Sub(cmd)))
+	s := slices.Clone(sizes)
+	ph.sizes.CompareAndSwap(nil, &s)
+	if ph.readyN.Add(1) == int64(ph.want) {
+		ph.readyOnce.Do(func() { close(ph.allReady) })
+	}
+}
+
+// collectReady adds the round's ready times to s and returns how many never got ready.
+func (ph *phase) collectReady(s *samples) (missing int) {
+	for i := range ph.ready {
+		if v := ph.ready[i].Load(); v != math.MinInt64 {
+			s.add(time.Duration(v))
+		} else {
+			missing++
+		}
+	}
+	return missing
 }
 
 func newPhase(kind string, want int) *phase {
 	ph := &phase{kind: kind, want: want, lat: make([]atomic.Int64, want), e2e: make([]atomic.Int64, want),
-		done: make(chan struct{}), allOpen: make(chan struct{}), flood: &samples{}}
+		ready: make([]atomic.Int64, want), done: make(chan struct{}), allOpen: make(chan struct{}), allReady: make(chan struct{}),
+		flood: &samples{}}
 	for i := range ph.lat {
 		ph.lat[i].Store(math.MinInt64)
 		ph.e2e[i].Store(math.MinInt64)
+		ph.ready[i].Store(math.MinInt64)
 	}
 	if want == 0 {
 		close(ph.done)
 		close(ph.allOpen)
+		close(ph.allReady)
 	}
 	return ph
 }
@@ -571,7 +606,7 @@ func (r *runner) wait(ctx context.Context, done <-chan struct{}, what string) bo
 
 // play sends the injects, each with its questions opened, and the answer bursts.
 func (r *runner) play(ctx context.Context, rep *Report) error {
-	var fan, e2e, ack samples
+	var fan, e2e, ack, ready samples
 	for i := range r.cfg.Injects {
 		ph := newPhase("inject", len(r.parts))
 		r.phase.Store(ph)
@@ -596,8 +631,13 @@ func (r *runner) play(ctx context.Context, rep *Report) error {
 		}
 		r.wait(ctx, ph.done, "an inject")
 		r.wait(ctx, ph.allOpen, "the questions to open")
+		r.wait(ctx, ph.allReady, "every participant to hold the inject, its open questions and its world view")
 		r.phase.Store(nil)
 		missing := ph.collect(&fan, &e2e)
+		rep.Injects.NotReady += ph.collectReady(&ready)
+		if sz := ph.sizes.Load(); sz != nil {
+			rep.Injects.Frames = *sz
+		}
 		rep.Injects.Rounds++
 		rep.Injects.Missing += missing
 		if r.cfg.Burst {
@@ -606,7 +646,7 @@ func (r *runner) play(ctx context.Context, rep *Report) error {
 			}
 		}
 	}
-	rep.Injects.FanOut, rep.Injects.EndToEnd = fan.dist(), e2e.dist()
+	rep.Injects.FanOut, rep.Injects.EndToEnd, rep.Injects.Ready = fan.dist(), e2e.dist(), ready.dist()
 	rep.Answers.Ack = ack.dist()
 	if rep.Injects.Rounds > 0 {
 		r.logf("inject fan-out %s", rep.Injects.FanOut)
@@ -678,6 +718,9 @@ func (r *runner) burst(ctx context.Context, ack *samples, rep *Report) error {
 	rep.Answers.Elapsed += el
 	if before != nil && after != nil && before.Live != nil && after.Live != nil {
 		rep.Answers.Stored += after.Live.AnswersStored - before.Live.AnswersStored
+	}
+	if before != nil && after != nil {
+		rep.Answers.CPU += time.Duration(after.CPUUserMS+after.CPUSystemMS-before.CPUUserMS-before.CPUSystemMS) * time.Millisecond
 	}
 	if rep.Answers.Elapsed > 0 {
 		rep.Answers.PerSecond = float64(rep.Answers.Acked) / rep.Answers.Elapsed.Seconds()

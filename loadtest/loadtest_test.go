@@ -41,6 +41,10 @@ func TestRun(t *testing.T) {
 	if rep.Injects.Rounds != 2 || rep.Injects.Missing != 0 {
 		t.Errorf("injects: %d rounds, %d missing; want 2 and 0", rep.Injects.Rounds, rep.Injects.Missing)
 	}
+	if rep.Injects.NotReady != 0 || rep.Injects.Ready.N != 2*50 || len(rep.Injects.Frames) < 3 {
+		t.Errorf("ready: %d samples, %d never ready, frames %v; want 100, 0 and at least the inject, an open and a world view",
+			rep.Injects.Ready.N, rep.Injects.NotReady, rep.Injects.Frames)
+	}
 	if rep.Answers.Sent != 100 || rep.Answers.Acked != 100 {
 		t.Errorf("answers: %d sent, %d acked; want 100 and 100", rep.Answers.Sent, rep.Answers.Acked)
 	}

@@ -10,6 +10,13 @@ import (
 	"github.com/paraat-nl/paraat/server"
 )
 
+func sum(xs []int) (n int) {
+	for _, x := range xs {
+		n += x
+	}
+	return n
+}
+
 // Metrics is the server's GET /api/metrics answer.
 type Metrics = server.Metrics
 
@@ -67,6 +74,14 @@ type InjectReport struct {
 	Missing  int // participant-rounds that never saw the inject
 	FanOut   Dist
 	EndToEnd Dist
+	// Ready is what a participant experiences: from the facilitator's command until the
+	// participant holds everything it needs to answer (the inject, its questions open and the
+	// world view showing them). NotReady counts participant-rounds that never got there.
+	Ready    Dist
+	NotReady int
+	// Frames are the sizes of the messages one participant received for the last round until
+	// it was ready: the baseline broadcasts as many frames of the same sizes.
+	Frames []int
 }
 
 // AnswerReport is the answer bursts: from sending an answer to receiving its ack, which the
@@ -77,6 +92,8 @@ type AnswerReport struct {
 	Elapsed             time.Duration
 	PerSecond           float64
 	Ack                 Dist
+	// CPU is the server's CPU time over the bursts (from its metrics).
+	CPU time.Duration
 }
 
 // FloodReport is the broadcast throughput phase.
@@ -168,6 +185,8 @@ func (r *Report) Print(w io.Writer) {
 	if in := r.Injects; in.Rounds > 0 {
 		p("inject fan-out      %s  [server publish → client]", in.FanOut)
 		p("inject end to end   %s  [facilitator command → client]", in.EndToEnd)
+		p("inject ready        %s  [facilitator command → client holds inject, open questions and world view; %d frames, %d bytes]",
+			in.Ready, len(in.Frames), sum(in.Frames))
 		p("                    %d injects, %d deliveries missing", in.Rounds, in.Missing)
 	}
 	if a := r.Answers; a.Bursts > 0 {

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"net"
 	"net/http"
@@ -131,13 +132,16 @@ func (s *Server) handleScenario(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, Errorf(ENotFound, "no scenario %q", r.PathValue("id")))
 		return
 	}
+	// Options come in the order a session shows them: ?seed= is the session's id (a preview
+	// without one uses the scenario's id).
+	seed := cmp.Or(r.URL.Query().Get("seed"), sc.ID.Value)
 	d := ScenarioDetail{ScenarioSummary: summaryOf(sc), Start: sc.Start.Value, Injects: []InjectDetail{},
 		Rules: []RuleView{}, Endings: []EndingView{}}
 	for _, in := range sc.Injects {
 		id := InjectDetail{ID: in.ID.Value, Clock: in.Clock, Title: T(in.Title), Text: T(in.Text),
 			Questions: []QuestionView{}, Next: []BranchView{}}
 		for _, q := range in.Questions {
-			id.Questions = append(id.Questions, QuestionViewOf(q))
+			id.Questions = append(id.Questions, QuestionViewOf(q, engine.ShownOrder(q, seed)))
 		}
 		for _, b := range in.Next {
 			id.Next = append(id.Next, BranchView{When: b.When.Text, Goto: b.Goto.Value})

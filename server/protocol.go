@@ -329,6 +329,7 @@ type LiveQuestion struct {
 	RemainingMS *int64         `json:"remaining_ms,omitempty"`
 	Decision    *engine.Answer `json:"decision"`
 	DecidedBy   string         `json:"decided_by,omitempty"`
+	Tie         *engine.Tie    `json:"tie,omitempty"` // a tied majority and how it was settled
 	Revealed    bool           `json:"revealed"`
 	Feedback    *Text          `json:"feedback"`
 	Score       *engine.Score  `json:"score,omitempty"` // the decision's score, once revealed

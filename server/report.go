@@ -51,6 +51,7 @@ type ReportDecision struct {
 	By       string        `json:"by"`
 	AtMS     int64         `json:"at_ms"`
 	Score    engine.Score  `json:"score"`
+	Tie      *engine.Tie   `json:"tie,omitempty"` // a tied majority and how it was settled
 }
 
 // ReportFired is a rule that fired.
@@ -76,6 +77,9 @@ type LensRun struct {
 	Ending string       `json:"ending,omitempty"`
 	Total  engine.Total `json:"total"`
 	Error  string       `json:"error,omitempty"`
+	// Steps says, for the policy path, how each answer was decided: by the lens, by the
+	// scenario's default lens where the lens is silent or ties, or by the fixed last resort.
+	Steps []engine.PolicyStep `json:"steps,omitempty"`
 }
 
 // ReportWorld is one world of the session.
@@ -167,6 +171,7 @@ var plainNumber = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?$`)
 
 var reportHTML = template.Must(template.New("report").Funcs(template.FuncMap{
 	"answer": AnswerString,
+	"join":   func(ids []string) string { return strings.Join(ids, ", ") },
 	"secs":   func(ms int64) string { return fmt.Sprintf("%d:%02d", ms/60000, ms/1000%60) },
 }).Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Report {{.Session.Title.EN}}</title>
@@ -184,15 +189,16 @@ td,th{border:1px solid #999;padding:.25em .5em;text-align:left;vertical-align:to
 {{range .Worlds}}<h2>World {{.ID}}</h2>
 <p>Path: {{range $i, $s := .Path}}{{if $i}} → {{end}}{{$s.Inject}} ({{secs $s.AtMS}}){{end}}{{if .Ending}} ⇒ ending <b>{{.Ending}}</b>{{end}}. Total {{.Total.Points}} / {{.Total.Max}} ({{.Total.Percent}}%).</p>
 <table><tr><th>Question</th><th>Decision</th><th>By</th><th>Points</th></tr>
-{{range .Decisions}}<tr><td>{{.Question}}</td><td>{{answer .Answer}}</td><td>{{.By}}</td><td>{{.Score.Points}} / {{.Score.Max}}</td></tr>{{end}}</table>
+{{range .Decisions}}<tr><td>{{.Question}}</td><td>{{answer .Answer}}</td><td>{{.By}}{{with .Tie}}<br>tie between {{join .Options}}, settled by the earliest answer / gelijke stand tussen {{join .Options}}, beslist door het vroegste antwoord{{end}}</td><td>{{if .Score.Addressed}}{{.Score.Points}} / {{.Score.Max}}{{else}}not addressed: this policy says nothing here / dit beleid zegt hier niets over{{end}}</td></tr>{{end}}</table>
 <table><tr><th>Question</th><th>Answers</th><th>Agreed with the decision</th><th>Diverged</th></tr>
 {{range .Divergence}}<tr><td>{{.Question}}</td><td>{{.Answers}}</td><td>{{.Agreed}}</td><td>{{.Diverged}}</td></tr>{{end}}</table>
 <p>Under other lenses:</p><ul>{{range .Lenses}}<li>{{.Lens}}: {{.Total.Points}} / {{.Total.Max}} ({{.Total.Percent}}%), path {{range $i, $p := .Path}}{{if $i}} → {{end}}{{$p}}{{end}}{{if .Ending}}, ending {{.Ending}}{{end}}</li>{{end}}</ul>
 {{end}}
-{{with .PolicyPath}}<h2>The policy path ({{.Lens}})</h2><p>{{range $i, $p := .Path}}{{if $i}} → {{end}}{{$p}}{{end}}{{if .Ending}} ⇒ {{.Ending}}{{end}}; {{.Total.Percent}}%.</p>{{end}}
+{{with .PolicyPath}}<h2>The policy path ({{.Lens}})</h2><p>{{range $i, $p := .Path}}{{if $i}} → {{end}}{{$p}}{{end}}{{if .Ending}} ⇒ {{.Ending}}{{end}}; {{.Total.Percent}}%.</p>
+{{range .Steps}}{{if ne .DecidedBy "lens"}}<p>{{.Question}}: {{answer .Answer}} — {{if eq .DecidedBy "default-lens"}}this lens is silent or undecided here; the scenario's default lens chose / deze lens zwijgt of beslist hier niet; de standaardlens van het scenario koos{{else}}no lens decides here; a fixed rule chose / geen lens beslist hier; een vaste regel koos{{end}}{{with .Tied}} (among / tussen {{join .}}){{end}}.</p>{{end}}{{end}}{{end}}
 <h2>Answers</h2>
 <table><tr><th>Name</th><th>World</th><th>Question</th><th>Answer</th><th>Points</th><th>Decision</th><th>Policy</th></tr>
-{{range .Answers}}<tr><td>{{.Name}}</td><td>{{.World}}</td><td>{{.Question}}</td><td>{{answer .Answer}}</td><td>{{if .Score.Addressed}}{{.Score.Points}} / {{.Score.Max}}{{else}}–{{end}}{{if .Score.Pending}} (to score){{end}}</td><td>{{with .Decision}}{{answer .}}{{end}}{{if not .Agrees}} (diverged){{end}}</td>
+{{range .Answers}}<tr><td>{{.Name}}</td><td>{{.World}}</td><td>{{.Question}}</td><td>{{answer .Answer}}</td><td>{{if .Score.Addressed}}{{.Score.Points}} / {{.Score.Max}}{{else}}not addressed / niet behandeld{{end}}{{if .Score.Pending}} (to score){{end}}</td><td>{{with .Decision}}{{answer .}}{{end}}{{if not .Agrees}} (diverged){{end}}</td>
 <td>{{range .Score.Citations}}{{if .Chosen}}{{with index $.Statements .Statement}}<blockquote>“{{.Quote}}” — {{.Document.Title.NL}}, {{.Section}}</blockquote>{{end}}{{end}}{{end}}</td></tr>
 {{end}}</table>
 </body></html>

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/paraat-nl/paraat/engine/analyze"
 	"io"
 	"io/fs"
 	"log/slog"
@@ -69,6 +70,9 @@ type Server struct {
 	log      *slog.Logger
 	upgrader websocket.Upgrader
 	mux      *http.ServeMux
+
+	analysesMu sync.Mutex
+	analyses   map[string]*analyze.Report // by scenario id: the library does not change
 }
 
 // New returns a server; cfg must be valid.

@@ -186,14 +186,15 @@ func FormatCode(c string) string {
 	return c[:4] + "-" + c[4:]
 }
 
-// QuestionViewOf describes a question without its scores, citations or feedback.
-func QuestionViewOf(q *engine.Question) QuestionView {
+// QuestionViewOf describes a question without its scores, citations or feedback, with its
+// options in the order given (the shown order of a world, engine.World.Shown).
+func QuestionViewOf(q *engine.Question, shown []*engine.Option) QuestionView {
 	v := QuestionView{ID: q.ID.Value, Type: q.Type, Prompt: T(q.Prompt), Roles: []string{},
 		Decides: q.DecidedBy(), TimeLimitMS: q.TimeLimit.Milliseconds(), Points: q.Points, Unit: TP(q.Unit)}
 	for _, r := range q.Roles {
 		v.Roles = append(v.Roles, r.Value)
 	}
-	for _, o := range q.Shown() {
+	for _, o := range shown {
 		v.Options = append(v.Options, OptionView{ID: o.ID.Value, Text: T(o.Text)})
 	}
 	for _, it := range q.Rubric {

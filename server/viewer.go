@@ -1,11 +1,13 @@
 package server
 
 import (
+	"cmp"
 	"errors"
 	"io"
 	"net/http"
 
 	"github.com/paraat-nl/paraat/engine"
+	"github.com/paraat-nl/paraat/engine/analyze"
 )
 
 // MaxCheckBody is the largest scenario draft POST /api/check accepts. The built-in scenarios
@@ -35,6 +37,7 @@ type SourceOption struct {
 	Conflicts []string `json:"conflicts"`
 	When      string   `json:"when,omitempty"`
 	Score     string   `json:"score,omitempty"`
+	Fixed     bool     `json:"fixed,omitempty"` // keeps its place when the options are shuffled
 }
 
 // SourceAccept is an accepted value of a number question.
@@ -59,6 +62,8 @@ type SourceItem struct {
 type SourceQuestion struct {
 	QuestionView
 	Feedback *Text          `json:"feedback,omitempty"`
+	Fixed    bool           `json:"fixed,omitempty"`  // options shown in the file's order
+	Assess   string         `json:"assess,omitempty"` // judgement or fact
 	Options  []SourceOption `json:"options,omitempty"`
 	Accept   []SourceAccept `json:"accept,omitempty"`
 	Rubric   []SourceItem   `json:"rubric,omitempty"`
@@ -131,6 +136,28 @@ type CheckResult struct {
 	Warnings    int              `json:"warnings"`
 	Diagnostics []DiagnosticView `json:"diagnostics"`
 	Scenario    *SourceDetail    `json:"scenario"`
+	// Analysis is what `paraat analyze` reports on the scenario (docs/ANALYZE.md), when it
+	// loads.
+	Analysis *analyze.Report `json:"analysis,omitempty"`
+}
+
+// draftBound is the replay bound when exploring a pasted draft's playthroughs: a paste may
+// cost the server about a second, not more.
+const draftBound = 1500
+
+// analysisOf returns the analysis of a library scenario, computed once per scenario.
+func (s *Server) analysisOf(sc *engine.Scenario) *analyze.Report {
+	s.analysesMu.Lock()
+	defer s.analysesMu.Unlock()
+	if r, ok := s.analyses[sc.ID.Value]; ok {
+		return r
+	}
+	if s.analyses == nil {
+		s.analyses = map[string]*analyze.Report{}
+	}
+	r := analyze.Analyze(sc, s.cfg.Library.Corpus, analyze.Options{})
+	s.analyses[sc.ID.Value] = r
+	return r
 }
 
 func refs(rs []engine.Ref) []string {
@@ -178,11 +205,12 @@ func SourceOf(lib *engine.Library, sc *engine.Scenario) SourceDetail {
 		si := SourceInject{ID: in.ID.Value, Clock: in.Clock, Title: T(in.Title), Text: T(in.Text),
 			Effects: sources(in.EffectSrc), Questions: []SourceQuestion{}, Next: []BranchView{}}
 		for _, q := range in.Questions {
-			sq := SourceQuestion{QuestionView: QuestionViewOf(q), Feedback: TP(q.Feedback)}
+			sq := SourceQuestion{QuestionView: QuestionViewOf(q, q.Options), Feedback: TP(q.Feedback), Fixed: q.Fixed,
+				Assess: cmp.Or(q.Assess.Value, engine.AssessJudgement)}
 			for _, o := range q.Options {
 				sq.Options = append(sq.Options, SourceOption{ID: o.ID.Value, Text: T(o.Text), Feedback: TP(o.Feedback),
 					Effects: sources(o.EffectSrc), Supports: refs(o.Supports), Conflicts: refs(o.Conflicts),
-					When: o.When.Text, Score: o.Score.Text})
+					When: o.When.Text, Score: o.Score.Text, Fixed: o.Fixed})
 				cite(o.Citations)
 			}
 			for _, a := range q.Accept {
@@ -248,6 +276,7 @@ func (s *Server) handleScenarioSource(w http.ResponseWriter, r *http.Request, l 
 	res := checkResult(diags, sc.File)
 	d := SourceOf(s.cfg.Library, sc)
 	res.Scenario = &d
+	res.Analysis = s.analysisOf(sc)
 	writeJSON(w, http.StatusOK, res)
 }
 
@@ -283,5 +312,8 @@ func (s *Server) handleCheck(w http.ResponseWriter, r *http.Request, l *login) {
 	diags.Sort()
 	res := checkResult(diags, checkFile)
 	res.Scenario = d
+	if sc != nil && ok {
+		res.Analysis = analyze.Analyze(sc, s.cfg.Library.Corpus, analyze.Options{Bound: draftBound})
+	}
 	writeJSON(w, http.StatusOK, res)
 }

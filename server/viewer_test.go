@@ -216,3 +216,38 @@ func TestCheck(t *testing.T) {
 		t.Errorf("broken YAML: %d %+v", st, res)
 	}
 }
+
+// TestAnalysis: the viewer's source of a library scenario and a checked draft carry the
+// analysis of paraat analyze, with gates labelled in both languages.
+func TestAnalysis(t *testing.T) {
+	e := newViewerEnv(t)
+	var res server.CheckResult
+	if st := e.do(e.fac, "GET", "/api/scenarios/voorbeeld/source", "", "", "", &res); st != http.StatusOK {
+		t.Fatalf("status %d", st)
+	}
+	a := res.Analysis
+	if a == nil || a.ID != "voorbeeld" || len(a.Gates) == 0 || a.Random.Runs != 1000 || a.Flow == nil {
+		t.Fatalf("no analysis of voorbeeld: %+v", a)
+	}
+	for _, g := range a.Gates {
+		if g.Label.NL == "" || g.Label.EN == "" {
+			t.Errorf("gate %s unlabelled", g.ID)
+		}
+	}
+	good, err := fs.ReadFile(scenarios.FS(), "voorbeeld.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var draft server.CheckResult
+	if st := e.do(e.fac, "POST", "/api/check", e.csrf, "application/yaml", string(good), &draft); st != http.StatusOK {
+		t.Fatalf("status %d", st)
+	}
+	if draft.Analysis == nil || draft.Analysis.ID != "voorbeeld" || draft.Analysis.Flow.Bound != 1500 {
+		t.Fatalf("no analysis of the draft: %+v", draft.Analysis)
+	}
+	bad := strings.Replace(string(good), "goto: tegenreactie", "goto: tegenreaktie", 1)
+	var broken server.CheckResult
+	if st := e.do(e.fac, "POST", "/api/check", e.csrf, "application/yaml", bad, &broken); st != http.StatusOK || broken.Analysis != nil {
+		t.Fatalf("a draft that does not load has no analysis: %d %+v", st, broken.Analysis)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"os"
 
 	"github.com/paraat-nl/paraat/engine"
+	"github.com/paraat-nl/paraat/engine/analyze"
 )
 
 func runCheck(ctx context.Context, args []string, env func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -15,11 +16,23 @@ func runCheck(ctx context.Context, args []string, env func(string) string, stdin
 	fl.SetOutput(stderr)
 	sources := fl.String("sources", "", "folder with the policy source texts; verifies every quote")
 	quiet := fl.Bool("q", false, "print errors only, no warnings or summary")
+	gates := fl.String("gates", "error", "assessment gates of `paraat analyze`: error, warn or off")
 	fl.Usage = func() {
-		fmt.Fprintln(stderr, "usage: paraat check [--sources DIR] [-q] [PATH...]")
+		fmt.Fprintln(stderr, "usage: paraat check [--sources DIR] [--gates error|warn|off] [-q] [PATH...]")
 		fl.PrintDefaults()
 	}
 	if err := fl.Parse(args); err != nil {
+		return 2
+	}
+	var gateSev engine.Severity
+	switch *gates {
+	case "error":
+		gateSev = engine.Error
+	case "warn":
+		gateSev = engine.Warning
+	case "off":
+	default:
+		fmt.Fprintf(stderr, "paraat check: --gates is error, warn or off, not %q\n", *gates)
 		return 2
 	}
 	lib, diags := loadLibrary(fl.Args())
@@ -31,6 +44,9 @@ func runCheck(ctx context.Context, args []string, env func(string) string, stdin
 		engine.VerifyQuotes(lib.Corpus, os.DirFS(*sources), diags)
 	}
 	lib.Warn(diags)
+	if *gates != "off" {
+		gateDiagnostics(lib, analyzeAll(lib, analyze.Options{}), gateSev, diags)
+	}
 	printDiags(stdout, diags, !*quiet)
 	errs := diags.Errors()
 	if !*quiet {

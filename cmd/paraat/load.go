@@ -26,6 +26,11 @@ an admin account, and stops it afterwards. Examples (docs/BENCHMARKS.md has the 
   paraat load --participants 5000 --injects 1 --burst --reconnect --restart  # mass reconnect
   paraat load --participants 500 --injects 4 --burst --store-faults 0.1     # failing store
   paraat load --study-runs 10000 --idle-timeout 20s                          # idle memory
+  paraat load --participants 5000 --injects 3 --burst --baseline     # paraat next to the baseline
+
+--baseline then runs the same clients against the baseline server ('paraat baseline': plain
+websocket broadcast and SQLite group-commit acks, as a separate process) and prints paraat's
+figure, the baseline's and their ratio for each measure.
 `
 
 func runLoad(ctx context.Context, args []string, env func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -55,6 +60,8 @@ func runLoad(ctx context.Context, args []string, env func(string) string, stdin 
 	idle := fl.Duration("idle-timeout", 0, "the --idle-timeout of a server the tool starts (default: serve's)")
 	fl.DurationVar(&cfg.Hold, "hold", 0, "keep the participants connected this long after joining")
 	fl.DurationVar(&cfg.PhaseTimeout, "timeout", 60*time.Second, "how long to wait for the clients in each phase")
+	pprofDir := fl.String("pprof", "", "with a server the tool starts: write its CPU, heap and goroutine profiles to this folder")
+	withBaseline := fl.Bool("baseline", false, "also run the same workload against the baseline server and print the ratios")
 	asJSON := fl.Bool("json", false, "print the report as JSON")
 	quiet := fl.Bool("q", false, "no progress lines")
 	if err := fl.Parse(args); err != nil {
@@ -90,6 +97,9 @@ func runLoad(ctx context.Context, args []string, env func(string) string, stdin 
 		if *idle > 0 {
 			serveArgs = append(serveArgs, "--idle-timeout", idle.String())
 		}
+		if *pprofDir != "" {
+			serveArgs = append(serveArgs, "--profile", *pprofDir)
+		}
 		proc, err := loadtest.StartProcess(ctx, exe, dir, serveArgs...)
 		if err != nil {
 			fmt.Fprintf(stderr, "paraat load: %v\n", err)
@@ -105,8 +115,8 @@ func runLoad(ctx context.Context, args []string, env func(string) string, stdin 
 		}
 		fmt.Fprintf(stderr, "paraat load: started paraat serve on %s (log in %s)\n", proc.URL, dir)
 	} else {
-		if *restart || *crash || cfg.StoreFaults > 0 {
-			fmt.Fprintln(stderr, "paraat load: --restart, --crash and --store-faults need a server the tool starts (no --target)")
+		if *restart || *crash || cfg.StoreFaults > 0 || *pprofDir != "" {
+			fmt.Fprintln(stderr, "paraat load: --restart, --crash, --store-faults and --pprof need a server the tool starts (no --target)")
 			return 2
 		}
 		cfg.Password = env("PARAAT_LOAD_PASSWORD")
@@ -124,12 +134,26 @@ func runLoad(ctx context.Context, args []string, env func(string) string, stdin 
 		fmt.Fprintf(stderr, "paraat load: %v\n", err)
 		return 1
 	}
+	var base *loadtest.BaselineReport
+	if *withBaseline {
+		if base, err = runBaselineLoad(ctx, cfg, rep); err != nil {
+			fmt.Fprintf(stderr, "paraat load: baseline: %v\n", err)
+			return 1
+		}
+	}
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
-		enc.Encode(rep)
+		if base != nil {
+			enc.Encode(map[string]any{"paraat": rep, "baseline": base, "ratios": loadtest.Compare(rep, base)})
+		} else {
+			enc.Encode(rep)
+		}
 	} else {
 		rep.Print(stdout)
+		if base != nil {
+			loadtest.PrintComparison(stdout, rep, base)
+		}
 	}
 	if len(rep.Study) > 0 {
 		for _, s := range rep.Study {
@@ -143,6 +167,29 @@ func runLoad(ctx context.Context, args []string, env func(string) string, stdin 
 		return 1
 	}
 	return 0
+}
+
+// runBaselineLoad starts the baseline server as its own process and runs the same client
+// workload against it: as many connections, rounds of the frames a paraat participant
+// received for an inject, and answer bursts of the size of paraat's answer messages.
+func runBaselineLoad(ctx context.Context, cfg loadtest.Config, rep *loadtest.Report) (*loadtest.BaselineReport, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	dir, err := os.MkdirTemp("", "paraat-baseline-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	proc, err := loadtest.StartBaseline(ctx, exe, dir)
+	if err != nil {
+		return nil, err
+	}
+	defer proc.Close()
+	return loadtest.RunBaseline(ctx, loadtest.BaselineConfig{Target: proc.URL, Participants: cfg.Participants,
+		DialConcurrency: cfg.DialConcurrency, Rounds: rep.Injects.Rounds, Frames: rep.Injects.Frames, Burst: cfg.Burst,
+		BurstWindow: cfg.BurstWindow, AnswerSize: loadtest.AnswerSize, PhaseTimeout: cfg.PhaseTimeout, Log: cfg.Log})
 }
 
 func trimNewline(b []byte) []byte {

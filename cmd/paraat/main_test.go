@@ -5,8 +5,12 @@ import (
 	"context"
 	"flag"
 	"os"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/paraat-nl/paraat/engine"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -84,10 +88,30 @@ func TestTest(t *testing.T) {
 	}
 }
 
+// shownNumbers gives the numbers under which `paraat play --seed seed` lists options.
+func shownNumbers(t *testing.T, q, seed string, ids ...string) string {
+	t.Helper()
+	lib, diags := engine.Load(os.DirFS(testLib))
+	if diags.Errors() > 0 {
+		t.Fatal(diags.Err())
+	}
+	shown := engine.ShownOrder(lib.Scenario("voorbeeld").Question(q), seed)
+	var nums []string
+	for _, id := range ids {
+		i := slices.IndexFunc(shown, func(o *engine.Option) bool { return o.ID.Value == id })
+		nums = append(nums, strconv.Itoa(i+1))
+	}
+	return strings.Join(nums, ",")
+}
+
 func TestPlay(t *testing.T) {
-	// Invalid input is asked again; the learner reaches the coordinated ending.
-	input := "9\n2\n1,2\nx\n1,2,3\n2,8\nSamen en op ons moment.\n1,2\n"
-	code, out, errs := paraat(t, input, "play", "--lang", "en", "--library", testLib, "voorbeeld")
+	// Invalid input is asked again; the learner reaches the coordinated ending. The options
+	// are numbered in the shown order of the seed.
+	const seed = "test"
+	input := "9\n" + shownNumbers(t, "eerste-stap", seed, "partners-informeren") + "\n" +
+		shownNumbers(t, "maatregelen", seed, "sancties", "cmx") + "\nx\n" +
+		shownNumbers(t, "prioriteiten", seed, "patrouille", "oefenen", "niets") + "\n2,8\nSamen en op ons moment.\n1,2\n"
+	code, out, errs := paraat(t, input, "play", "--lang", "en", "--seed", seed, "--library", testLib, "voorbeeld")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}

@@ -3,6 +3,8 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"flag"
 	"fmt"
 	"io"
@@ -23,7 +25,7 @@ var ui = map[string][2]string{ // key: {nl, en}
 	"rubric":      {"Aan welke punten voldoet je antwoord? Nummers met komma's, leeg voor geen", "Which points does your answer meet? Numbers with commas, empty for none"},
 	"invalid":     {"Dat is geen geldig antwoord", "That is not a valid answer"},
 	"score":       {"Score", "Score"},
-	"notaddr":     {"niet behandeld in dit beleid", "not addressed by this policy"},
+	"notaddr":     {"dit beleidsdocument zegt hier niets over; telt niet mee", "this policy document says nothing here; does not count"},
 	"policy":      {"Wat het beleid zegt", "What the policy says"},
 	"supports":    {"ondersteunt", "supports"},
 	"conflicts":   {"botst met", "conflicts with"},
@@ -37,6 +39,7 @@ var ui = map[string][2]string{ // key: {nl, en}
 	"unit":        {"eenheid", "unit"},
 	"continue":    {"Druk op Enter om verder te gaan", "Press Enter to continue"},
 	"notanswered": {"niet beantwoord", "not answered"},
+	"seed":        {"Volgorde van de antwoorden: %[1]s (dezelfde volgorde opnieuw: --seed %[1]s)", "Order of the answers: %[1]s (the same order again: --seed %[1]s)"},
 }
 
 func tr(lang, key string) string {
@@ -52,8 +55,9 @@ func runPlay(ctx context.Context, args []string, env func(string) string, stdin 
 	lang := fl.String("lang", "nl", "language: nl or en")
 	lens := fl.String("lens", "", "policy lens to score under (default: the scenario's)")
 	library := fl.String("library", "", "library folder (default: the built-in library)")
+	seed := fl.String("seed", "", "seed of the option order, to repeat a run (default: a fresh one)")
 	fl.Usage = func() {
-		fmt.Fprintln(stderr, "usage: paraat play [--lang nl|en] [--lens ID] [--library DIR] SCENARIO")
+		fmt.Fprintln(stderr, "usage: paraat play [--lang nl|en] [--lens ID] [--seed S] [--library DIR] SCENARIO")
 		fl.PrintDefaults()
 	}
 	if err := fl.Parse(args); err != nil {
@@ -81,7 +85,10 @@ func runPlay(ctx context.Context, args []string, env func(string) string, stdin 
 		fmt.Fprintf(stderr, "paraat play: unknown lens %q (known: %s)\n", *lens, strings.Join(lib.Corpus.Lenses(), ", "))
 		return 2
 	}
-	p := &player{lib: lib, s: s, lang: *lang, in: bufio.NewScanner(stdin), out: stdout}
+	if *seed == "" {
+		*seed = freshSeed()
+	}
+	p := &player{lib: lib, s: s, lang: *lang, seed: *seed, in: bufio.NewScanner(stdin), out: stdout}
 	p.in.Buffer(make([]byte, 64<<10), engine.MaxTextAnswer+1024)
 	if err := p.play(*lens); err != nil {
 		if err == io.EOF {
@@ -98,6 +105,7 @@ type player struct {
 	lib  *engine.Library
 	s    *engine.Scenario
 	lang string
+	seed string // of the option order
 	in   *bufio.Scanner
 	out  io.Writer
 	at   time.Duration
@@ -118,9 +126,10 @@ func (p *player) line() (string, error) {
 }
 
 func (p *player) play(lens string) error {
-	w := engine.NewWorld(p.s, engine.Config{Lens: lens, Solo: true})
+	w := engine.NewWorld(p.s, engine.Config{Lens: lens, Solo: true, Seed: p.seed})
 	l := p.lib.Corpus.Lens(w.Lens())
-	p.printf("\n== %s ==\n%s\n%s: %s\n", p.t(p.s.Title), p.t(p.s.Summary), tr(p.lang, "lens"), p.t(l.Title()))
+	p.printf("\n== %s ==\n%s\n%s: %s\n%s\n", p.t(p.s.Title), p.t(p.s.Summary), tr(p.lang, "lens"), p.t(l.Title()),
+		fmt.Sprintf(tr(p.lang, "seed"), p.seed))
 	fired := 0
 	for !w.Done() {
 		in := w.Current()
@@ -191,7 +200,7 @@ func (p *player) state(w *engine.World) {
 func (p *player) ask(w *engine.World, q *engine.Question) (engine.Answer, error) {
 	p.printf("\n? %s\n", wrap(p.t(q.Prompt), 78))
 	var offered []*engine.Option
-	for _, o := range q.Shown() {
+	for _, o := range w.Shown(q) {
 		if w.Offered(o) {
 			offered = append(offered, o)
 		}
@@ -309,7 +318,7 @@ func (p *player) feedback(w *engine.World, q *engine.Question) {
 		return
 	}
 	p.printf("\n  %s\n", p.scoreText(r.Score))
-	for _, o := range q.Options {
+	for _, o := range w.Shown(q) {
 		if r.Answer.Chose(q, o.ID.Value) && !o.Feedback.Empty() {
 			p.printf("  %s\n", wrapIndent(p.t(o.Feedback), 76, "  "))
 		}
@@ -370,4 +379,11 @@ func wrapIndent(s string, width int, indent string) string {
 		col += len([]rune(word))
 	}
 	return b.String()
+}
+
+// freshSeed returns a new random seed of the option order: every run shows a fresh order.
+func freshSeed() string {
+	var b [4]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
 }

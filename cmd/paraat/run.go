@@ -9,7 +9,11 @@ import (
 const usage = `paraat: crisis exercises and quizzes on Dutch foreign and security policy
 
 Usage:
-  paraat check [--sources DIR] [PATH...]   load and check scenarios, quizzes and the policy corpus
+  paraat check [--sources DIR] [--gates error|warn|off] [PATH...]
+                                           load and check scenarios, quizzes, the policy corpus
+                                           and the assessment gates
+  paraat analyze [--json] [--lens L] [PATH...]
+                                           measure whether scores reward policy or test-taking skill
   paraat test [PATH...]                    run the scenarios' playthrough tests
   paraat play [--lang nl|en] [--lens ID] SCENARIO
                                            play a scenario or quiz alone in the terminal
@@ -21,6 +25,7 @@ Usage:
                                            print a session's after-action report
   paraat load [--participants N] [--sessions S] [--injects N] [--burst] [--flood D] [--reconnect]
                                            measure a server with real websocket clients
+  paraat baseline [--addr ADDR]            the plain server 'paraat load --baseline' compares with
 
 PATH is a library folder (with policy/ inside) or scenario files; the default is the built-in
 library. Run 'paraat COMMAND -h' for the flags of a command.
@@ -32,14 +37,16 @@ type command func(ctx context.Context, args []string, env func(string) string, s
 
 func commands() map[string]command {
 	return map[string]command{
-		"check":  runCheck,
-		"test":   runTest,
-		"play":   runPlay,
-		"list":   runList,
-		"serve":  runServe,
-		"user":   runUser,
-		"report": runReport,
-		"load":   runLoad,
+		"check":    runCheck,
+		"analyze":  runAnalyze,
+		"test":     runTest,
+		"play":     runPlay,
+		"list":     runList,
+		"serve":    runServe,
+		"user":     runUser,
+		"report":   runReport,
+		"load":     runLoad,
+		"baseline": runBaseline,
 	}
 }
 

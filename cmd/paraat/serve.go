@@ -80,8 +80,21 @@ func runServe(ctx context.Context, args []string, env func(string) string, stdin
 	fl.DurationVar(&cfg.IdleTimeout, "idle-timeout", 10*time.Minute, "unload a live session from memory after this long without connections")
 	fl.IntVar(&cfg.MaxSessions, "max-sessions", 10000, "live sessions kept in memory at most; beyond, joins are refused with overloaded")
 	fl.Float64Var(&cfg.StoreFaults, "store-faults", 0, "testing only: make this fraction of log appends fail at random (half before, half after the commit)")
+	profile := fl.String("profile", "", "write CPU, heap and goroutine profiles of this run to the folder (on stop)")
 	if err := fl.Parse(args); err != nil {
 		return 2
+	}
+	if *profile != "" {
+		stop, err := startProfiles(*profile)
+		if err != nil {
+			fmt.Fprintf(stderr, "paraat serve: --profile: %v\n", err)
+			return 1
+		}
+		defer func() {
+			if err := stop(); err != nil {
+				fmt.Fprintf(stderr, "paraat serve: --profile: %v\n", err)
+			}
+		}()
 	}
 	for _, o := range strings.Split(origins, ",") {
 		if o = strings.TrimSpace(o); o != "" {

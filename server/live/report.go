@@ -42,6 +42,26 @@ func sameAnswer(q *engine.Question, a, b engine.Answer) bool {
 	return false
 }
 
+// inShownOrder lists the options of a multi answer (a set) in the order the world showed
+// them, so that reports and exports read like the screen did. Other answers are as given.
+func inShownOrder(w *engine.World, a engine.Answer, question string) engine.Answer {
+	q := w.Scenario().Question(question)
+	if q == nil || q.Type != engine.Multi {
+		return a
+	}
+	chosen := map[string]bool{}
+	for _, id := range a.Options {
+		chosen[id] = true
+	}
+	a.Options = []string{}
+	for _, o := range w.Shown(q) {
+		if chosen[o.ID.Value] {
+			a.Options = append(a.Options, o.ID.Value)
+		}
+	}
+	return a
+}
+
 func lensRun(w *engine.World, err error) *server.LensRun {
 	r := &server.LensRun{Lens: w.Lens(), Path: []string{}, Total: w.WorldTotal()}
 	for _, s := range w.Path() {
@@ -95,8 +115,8 @@ func reportOf(st *state, now time.Time) *server.Report {
 			rw.Ending = e.ID.Value
 		}
 		for _, d := range w.Decisions() {
-			rw.Decisions = append(rw.Decisions, server.ReportDecision{Question: d.Question, Answer: d.Answer, By: d.By,
-				AtMS: ms(d.At), Score: d.Score})
+			rw.Decisions = append(rw.Decisions, server.ReportDecision{Question: d.Question, Answer: inShownOrder(w, d.Answer, d.Question), By: d.By,
+				AtMS: ms(d.At), Score: d.Score, Tie: d.Tie})
 			cite(d.Score)
 			q := scn.Question(d.Question)
 			dv := server.Divergence{Question: d.Question, Decision: d.Answer}
@@ -116,7 +136,7 @@ func reportOf(st *state, now time.Time) *server.Report {
 		for _, resp := range w.Responses() {
 			p := names[resp.Participant]
 			ra := server.ReportAnswer{Participant: resp.Participant, Role: resp.Role, World: id, Question: resp.Question,
-				Answer: resp.Answer, AtMS: ms(resp.At), Score: resp.Score}
+				Answer: inShownOrder(w, resp.Answer, resp.Question), AtMS: ms(resp.At), Score: resp.Score}
 			if p != nil {
 				ra.Name, ra.Team = p.name, p.team
 				for _, a := range p.answers {
@@ -126,7 +146,7 @@ func reportOf(st *state, now time.Time) *server.Report {
 				}
 			}
 			if d := w.Decision(resp.Question); d != nil {
-				a := d.Answer
+				a := inShownOrder(w, d.Answer, d.Question)
 				ra.Decision = &a
 				ra.Agrees = sameAnswer(scn.Question(resp.Question), resp.Answer, d.Answer)
 			}
@@ -138,7 +158,7 @@ func reportOf(st *state, now time.Time) *server.Report {
 			if lens == w.Lens() {
 				continue
 			}
-			alt := engine.NewWorld(scn, engine.Config{Lens: lens, Solo: st.solo()})
+			alt := engine.NewWorld(scn, engine.Config{Lens: lens, Solo: st.solo(), Seed: st.row.ID})
 			for _, ev := range wd.events {
 				alt.Apply(ev)
 			}
@@ -146,8 +166,9 @@ func reportOf(st *state, now time.Time) *server.Report {
 		}
 		r.Worlds = append(r.Worlds, rw)
 	}
-	if pw, err := engine.PolicyPath(scn, st.meta.Lens); pw != nil {
+	if pw, steps, err := engine.PolicyPathSteps(scn, st.meta.Lens); pw != nil {
 		r.PolicyPath = lensRun(pw, err)
+		r.PolicyPath.Steps = steps
 	}
 	return r
 }

@@ -160,7 +160,7 @@ func (s *state) newWorld(id string) {
 	if s.worlds[id] != nil {
 		return
 	}
-	s.worlds[id] = &world{id: id, w: engine.NewWorld(s.scn, engine.Config{Lens: s.meta.Lens, Solo: s.solo()}),
+	s.worlds[id] = &world{id: id, w: engine.NewWorld(s.scn, engine.Config{Lens: s.meta.Lens, Solo: s.solo(), Seed: s.row.ID}),
 		opened: map[string]time.Time{}, revealed: map[string]bool{}}
 	s.worldIDs = append(s.worldIDs, id)
 }

@@ -43,7 +43,8 @@ func (s *state) worldView(wd *world, now time.Time) server.WorldView {
 	}
 	v.Inject = &server.InjectView{ID: in.ID.Value, Clock: in.Clock, Title: server.T(in.Title), Text: server.T(in.Text)}
 	for _, q := range in.Questions {
-		lq := server.LiveQuestion{QuestionView: server.QuestionViewOf(q), State: s.questionState(wd, q)}
+		shown := w.Shown(q)
+		lq := server.LiveQuestion{QuestionView: server.QuestionViewOf(q, shown), State: s.questionState(wd, q)}
 		if dl, ok := wd.opened[q.ID.Value]; ok && !dl.IsZero() && lq.State == "open" {
 			dl := dl
 			lq.Deadline = &dl
@@ -52,12 +53,12 @@ func (s *state) worldView(wd *world, now time.Time) server.WorldView {
 		}
 		if d := w.Decision(q.ID.Value); d != nil {
 			a := d.Answer
-			lq.Decision, lq.DecidedBy = &a, d.By
+			lq.Decision, lq.DecidedBy, lq.Tie = &a, d.By, d.Tie
 		}
 		if s.revealed(wd, q.ID.Value) {
 			lq.Revealed = true
 			lq.Feedback = server.TP(q.Feedback)
-			for i, o := range q.Options {
+			for i, o := range shown {
 				lq.Options[i].Feedback = server.TP(o.Feedback)
 			}
 			if d := w.Decision(q.ID.Value); d != nil {

@@ -76,8 +76,11 @@ export async function scenarios() {
 
 const details = new Map();
 
-/** scenario returns a scenario's detail (no citations), fetched once. */
-export async function scenario(id) {
-  if (!details.has(id)) details.set(id, await api('GET', '/api/scenarios/' + encodeURIComponent(id)));
-  return details.get(id);
+/** scenario returns a scenario's detail (no citations), fetched once, with the options in
+ * the order a session shows them: seed is the session's id (absent: a preview's order). */
+export async function scenario(id, seed) {
+  const k = id + '\u0000' + (seed || '');
+  const q = seed ? '?seed=' + encodeURIComponent(seed) : '';
+  if (!details.has(k)) details.set(k, await api('GET', '/api/scenarios/' + encodeURIComponent(id) + q));
+  return details.get(k);
 }

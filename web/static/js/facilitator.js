@@ -5,7 +5,7 @@ import {h, s, render, announce, fmtTime, fmtNum} from './dom.js';
 import {t, tx, lang, errText} from './i18n.js';
 import {api, whoami, login, logout, scenarios, scenario} from './api.js';
 import {Live} from './live.js';
-import {answerText, optionText, scoreLine, statementsBlock} from './questions.js';
+import {answerText, optionText, scoreLine, statementsBlock, tieText} from './questions.js';
 import {branchGraph} from './graph.js';
 import {qrSVG} from './qr.js';
 import {go} from './app.js';
@@ -186,7 +186,7 @@ class Console {
     api('GET', '/api/sessions/' + encodeURIComponent(this.id))
       .then(async info => {
         this.info = info;
-        this.sc = await scenario(info.scenario);
+        this.sc = await scenario(info.scenario, this.id);
         api('GET', '/api/scenarios/' + encodeURIComponent(info.scenario) + '/source').then(r => { this.src = r.scenario; this.draw(); }, () => {});
         this.live = new Live({
           hello: () => ({type: 'watch', session: this.id}),
@@ -211,7 +211,7 @@ class Console {
   }
 
   world(id) {
-    return this.worlds[id] = this.worlds[id] || {deadlines: {}, decisions: {}, revealed: {}};
+    return this.worlds[id] = this.worlds[id] || {deadlines: {}, decisions: {}, ties: {}, revealed: {}};
   }
 
   onMessage(m) {
@@ -226,6 +226,7 @@ class Console {
           for (const q of wv.questions) {
             if (q.state === 'open' && typeof q.remaining_ms === 'number') w.deadlines[q.id] = now + q.remaining_ms;
             if (q.decision) w.decisions[q.id] = q.decision;
+            if (q.tie) w.ties[q.id] = q.tie;
             if (q.revealed) w.revealed[q.id] = true;
           }
         }
@@ -305,7 +306,10 @@ class Console {
       }
       for (const w of rep.worlds) {
         const wd = this.world(w.id);
-        for (const d of w.decisions) wd.decisions[d.question] = d.answer;
+        for (const d of w.decisions) {
+          wd.decisions[d.question] = d.answer;
+          if (d.tie) wd.ties[d.question] = d.tie;
+        }
         const hist = w.path.map(st => Object.fromEntries((st.state || []).map(v => [v.name, v.value])));
         const cur = this.history[w.id] || [];
         if (hist.length > cur.length) this.history[w.id] = hist;
@@ -537,6 +541,7 @@ class Console {
         state === 'open' ? [' · ', h('span', {class: 'countdown', role: 'timer', 'aria-label': t('q.timer'), dataset: {w: w.id, q: q.id}})] : null),
       ag && ['choice', 'multi', 'rank'].includes(q.type) ? distribution(q, ag) : null,
       decision ? h('p', {class: 'decision'}, t('q.decision', answerText(q, decision))) : null,
+      decision && wd.ties[q.id] ? h('p', {class: 'tie muted'}, tieText(q, wd.ties[q.id])) : null,
       revealed ? h('p', {class: 'badge good'}, t('con.revealed')) : null,
       h('div', {class: 'controls'}, controls),
       decidable ? this.decideForm(w, q, key) : null,
@@ -646,11 +651,23 @@ class Console {
             h('h3', tx(q.prompt)),
             ag.state === 'open' ? h('p', {class: 'p-timer'}, h('span', {class: 'countdown', role: 'timer', dataset: {w: w.id, q: q.id}}), ' · ', t('con.answered', ag.answered, ag.asked)) : null,
             ['choice', 'multi', 'rank'].includes(q.type) ? distribution(q, ag) : null,
-            wd.decisions[q.id] ? h('p', {class: 'decision'}, t('q.decision', answerText(q, wd.decisions[q.id]))) : null);
+            wd.decisions[q.id] ? h('p', {class: 'decision'}, t('q.decision', answerText(q, wd.decisions[q.id]))) : null,
+            wd.decisions[q.id] && wd.ties[q.id] ? h('p', {class: 'tie'}, tieText(q, wd.ties[q.id])) : null);
         }) : null);
     })));
     return h('div', {class: 'presenter-view'}, parts);
   }
+}
+
+/** policySteps lists the steps of the policy path that the lens itself did not decide. */
+function policySteps(pp, questions) {
+  const steps = (pp.steps || []).filter(st => st.decided_by !== 'lens');
+  if (!steps.length) return null;
+  return h('ul', {class: 'policy-steps'}, steps.map(st => {
+    const q = questions[st.question] || {id: st.question, options: [], prompt: {nl: st.question, en: st.question}};
+    return h('li', h('strong', tx(q.prompt)), ': ', answerText(q, st.answer), ' — ',
+      t(st.decided_by === 'default-lens' ? 'deb.stepDefault' : 'deb.stepAmbiguous'));
+  }));
 }
 
 /** distribution draws the answers to a choice as bars, with the numbers as text. */
@@ -685,7 +702,7 @@ export function facDebrief(root, id) {
   return withLogin(root, () => {
     let rep = null, sc = null, error = '';
     const load = () => api('GET', '/api/sessions/' + encodeURIComponent(id) + '/report')
-      .then(async r => { rep = r; sc = await scenario(r.session.scenario); draw(); }, e => { error = errText(e.code); draw(); });
+      .then(async r => { rep = r; sc = await scenario(r.session.scenario, id); draw(); }, e => { error = errText(e.code); draw(); });
     const draw = () => {
       if (error) { render(root, h('p', {class: 'banner error', role: 'alert'}, error)); return; }
       if (!rep || !sc) { render(root, h('p', {class: 'muted'}, t('common.loading'))); return; }
@@ -735,6 +752,7 @@ function debriefView(rep, sc, id, reload) {
             const d = w.decisions.find(x => x.question === qid);
             const dv = w.divergence.find(x => x.question === qid);
             return h('td', d ? [h('p', h('strong', answerText(q, d.answer))), h('p', {class: 'muted'}, t('q.decidedBy', d.by), ' · ', scoreLine(d.score)),
+              d.tie ? h('p', {class: 'tie muted'}, tieText(q, d.tie)) : null,
               dv && dv.answers ? h('p', {class: 'muted'}, t('deb.divergence', dv.diverged, dv.answers)) : null,
               h('details', h('summary', t('q.policy')), quotes(d.score))] : t('deb.none'));
           }));
@@ -746,6 +764,7 @@ function debriefView(rep, sc, id, reload) {
         rep.policy_path ? h('tr', h('th', {scope: 'row'}, t('deb.policy', rep.policy_path.lens)),
           h('td', {colspan: Math.max(1, rep.worlds[0] ? rep.worlds[0].lenses.length : 1)}, pct(rep.policy_path.total), ' · ', ending(rep.policy_path.ending), ' · ', rep.policy_path.path.join(' → '))) : null))),
     rep.policy_path ? h('p', {class: 'muted'}, t('deb.policyText')) : null,
+    rep.policy_path ? policySteps(rep.policy_path, questions) : null,
     h('h2', t('deb.participants')),
     h('table', {class: 'table'}, h('thead', h('tr', h('th', t('deb.name')), h('th', t('lib.roles')), h('th', t('lib.teams')), h('th', t('deb.total')))),
       h('tbody', [...rep.participants].sort((a, b) => b.total.points - a.total.points).map(p => h('tr',

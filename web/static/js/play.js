@@ -7,7 +7,7 @@
 import {h, render, announce, uuid, store, fmtTime, fmtNum} from './dom.js';
 import {t, tx, lang, errText} from './i18n.js';
 import {Live} from './live.js';
-import {answerForm, answerText, feedbackBlock, timerEl} from './questions.js';
+import {answerForm, answerText, feedbackBlock, tieText, timerEl} from './questions.js';
 
 // Refusals after which re-sending the same answer can never succeed.
 const FINAL_ERRORS = new Set(['closed', 'invalid', 'forbidden', 'not_found', 'duplicate', 'bad_json', 'too_large']);
@@ -329,6 +329,7 @@ export class Player {
     }
     if (!this.opts.study && q.decision && this.sess.scope !== 'participant') {
       body.push(h('p', {class: 'decision'}, t('q.decision', answerText(q, q.decision))));
+      if (q.tie) body.push(h('p', {class: 'tie muted'}, tieText(q, q.tie)));
     }
     if (q.revealed && q.feedback && !mine) body.push(h('p', {class: 'question-feedback'}, tx(q.feedback)));
     return h('section', {class: ['question card', 'q-' + q.state], dataset: {question: q.id}, 'aria-labelledby': 'qp-' + q.id},

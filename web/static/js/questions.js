@@ -15,10 +15,21 @@ export function answerText(q, a) {
   if (!a) return '';
   if (a.option) return optionText(q, a.option);
   if (a.options && q.type === 'rank') return a.options.map((id, i) => `${i + 1}. ${optionText(q, id)}`).join('  ');
-  if (a.options) return a.options.length ? a.options.map(id => optionText(q, id)).join(', ') : '—';
+  if (a.options) {
+    // A set: listed in the order the options were shown.
+    const at = id => { const i = (q.options || []).findIndex(o => o.id === id); return i < 0 ? Infinity : i; };
+    return a.options.length ? [...a.options].sort((x, y) => at(x) - at(y)).map(id => optionText(q, id)).join(', ') : '—';
+  }
   if (typeof a.number === 'number') return fmtNum(a.number, lang()) + (q.unit ? ' ' + tx(q.unit) : '');
   if (typeof a.text === 'string') return a.text;
   return '';
+}
+
+/** tieText says that a majority vote was tied and how the tie was settled. */
+export function tieText(q, tie) {
+  const names = (tie.options || []).map(id => optionText(q, id));
+  const list = names.length > 1 ? names.slice(0, -1).join(', ') + ' ' + t('common.and') + ' ' + names[names.length - 1] : names.join('');
+  return t('q.tie', list);
 }
 
 /** scoreLine describes a score in words. */

@@ -129,8 +129,9 @@ export function studyResult(root, id) {
         h('button', {type: 'button', class: 'primary', onclick: () => { store.set(key(id), null); go('/study/' + id); }}, t('study.again')),
         ' ', h('a', {class: 'button', href: '#/study'}, t('study.back'))));
   };
-  Promise.all([api('GET', '/api/study/report?token=' + encodeURIComponent(saved.token)), scenario(id)])
-    .then(([r, d]) => { rep = r; sc = d; draw(); }, e => { error = errText(e.code); draw(); });
+  // The scenario with the run's option order: the run's id is its seed.
+  api('GET', '/api/study/report?token=' + encodeURIComponent(saved.token))
+    .then(async r => { rep = r; sc = await scenario(id, r.session.id); draw(); }, e => { error = errText(e.code); draw(); });
   draw();
   return {rerender: draw};
 }

@@ -6,6 +6,7 @@ import {h, render, fmtNum} from './dom.js';
 import {t, tx, lang, errText} from './i18n.js';
 import {api, whoami, login} from './api.js';
 import {branchGraph} from './graph.js';
+import {analysisView} from './analysis.js';
 
 function needLogin(root, then) {
   const form = {name: '', password: '', error: ''};
@@ -31,7 +32,7 @@ export function viewerPage(root, id) {
     if (error) { render(root, h('p', {class: 'banner error', role: 'alert'}, error)); return; }
     if (!res) { render(root, h('p', {class: 'muted'}, t('common.loading'))); return; }
     render(root, h('p', h('a', {href: '#/fac'}, '← ' + t('common.back'))), h('p', {class: 'meta'}, t('view.title')),
-      diagnostics(res), scenarioView(res.scenario));
+      diagnostics(res), res.analysis ? analysisView(res.analysis) : null, scenarioView(res.scenario));
   };
   const load = () => api('GET', '/api/scenarios/' + encodeURIComponent(id) + '/source')
     .then(r => { res = r; draw(); }, e => {
@@ -69,7 +70,7 @@ export function checkPage(root) {
       h('button', {type: 'submit', class: 'primary', disabled: busy, 'data-k': 'check'}, t('check.submit'))),
     res ? h('section', {id: 'check-result', tabindex: -1, 'aria-live': 'polite'},
       h('p', {class: ['banner', res.ok ? 'ok' : 'error']}, res.ok ? t('check.ok') : t('check.fail')),
-      diagnostics(res), res.scenario ? scenarioView(res.scenario) : null) : null);
+      diagnostics(res), res.analysis ? analysisView(res.analysis) : null, res.scenario ? scenarioView(res.scenario) : null) : null);
   whoami().then(me => { if (!me) needLogin(root, draw); else draw(); }, () => draw());
   return {rerender: draw};
 }
@@ -120,10 +121,12 @@ export function scenarioView(sc) {
       exprs(i.effects, t('view.effects')),
       i.questions.map(q => h('div', {class: 'q-src'},
         h('h4', h('code', q.id), ' ', tx(q.prompt)),
-        h('p', {class: 'meta'}, `${q.type} · ${q.decides}` + (q.time_limit_ms ? ` · ${q.time_limit_ms / 1000}s` : '') + ` · ${fmtNum(q.points, lang())} pt` + (q.roles.length ? ' · ' + q.roles.join(', ') : '')),
+        h('p', {class: 'meta'}, `${q.type} · ${q.decides}` + (q.time_limit_ms ? ` · ${q.time_limit_ms / 1000}s` : '') + ` · ${fmtNum(q.points, lang())} pt` + (q.roles.length ? ' · ' + q.roles.join(', ') : ''),
+          q.assess === 'fact' ? h('span', {class: 'badge'}, t('view.fact')) : null,
+          q.fixed ? h('span', {class: 'badge'}, t('view.fixedOrder')) : null),
         q.feedback ? h('p', {class: 'question-feedback'}, tx(q.feedback)) : null,
         q.options ? h('ol', {class: 'options-src'}, q.options.map(o => h('li',
-          h('p', h('code', o.id), ' ', tx(o.text)),
+          h('p', h('code', o.id), ' ', tx(o.text), o.fixed ? h('span', {class: 'badge'}, t('view.fixedPlace')) : null),
           o.when ? exprs([o.when], t('view.when')) : null,
           o.score ? exprs([o.score], 'score') : null,
           exprs(o.effects, t('view.effects')),

@@ -1,0 +1,67 @@
+package loadtest_test
+
+import (
+	"context"
+	"database/sql"
+	"net/http/httptest"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/paraat-nl/paraat/loadtest"
+	"github.com/paraat-nl/paraat/loadtest/baseline"
+)
+
+// TestBaseline runs the baseline workload against a real baseline server (websocket, SQLite
+// with paraat's settings) and checks its bookkeeping: every client joined with a durable
+// frame, held every frame of every round, and had its answer acknowledged, and the file holds
+// exactly the acknowledged frames. It asserts no timing.
+func TestBaseline(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "baseline.db")
+	srv, err := baseline.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+	defer srv.Close()
+
+	const clients, rounds = 40, 3
+	rep, err := loadtest.RunBaseline(ctx, loadtest.BaselineConfig{Target: ts.URL, Participants: clients, Rounds: rounds,
+		Frames: []int{300, 2500, 120, 120}, Burst: true, BurstWindow: 50 * time.Millisecond, AnswerSize: loadtest.AnswerSize,
+		PhaseTimeout: 30 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Connect.Joined != clients || rep.Connect.Failed != 0 {
+		t.Errorf("joined %d, failed %d; want %d, 0", rep.Connect.Joined, rep.Connect.Failed, clients)
+	}
+	if rep.NotReady != 0 || rep.Ready.N != clients*rounds {
+		t.Errorf("ready samples %d, not ready %d; want %d, 0", rep.Ready.N, rep.NotReady, clients*rounds)
+	}
+	if rep.Sent != clients*rounds || rep.Acked != rep.Sent || rep.Ack.N != rep.Sent {
+		t.Errorf("sent %d, acked %d, ack samples %d; want %d each", rep.Sent, rep.Acked, rep.Ack.N, clients*rounds)
+	}
+	if !rep.Memory.Measured {
+		t.Error("memory was not measured")
+	}
+	srv.Close()
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var n int
+	if err := db.QueryRow(`SELECT count(*) FROM answers`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if want := clients + clients*rounds; n != want {
+		t.Errorf("%d frames stored, want %d (joins and answers)", n, want)
+	}
+	// The ratios line up the same measures; a run without a paraat side has nothing to divide.
+	if got := loadtest.Compare(&loadtest.Report{}, rep); len(got) == 0 {
+		t.Error("Compare found no measure of the baseline run")
+	}
+}
