@@ -18,6 +18,7 @@ import (
 	"github.com/paraat-nl/paraat/server"
 	"github.com/paraat-nl/paraat/server/faultstore"
 	"github.com/paraat-nl/paraat/server/live"
+	"github.com/paraat-nl/paraat/server/sqlite"
 	"github.com/paraat-nl/paraat/web"
 )
 
@@ -114,6 +115,15 @@ func runServe(ctx context.Context, args []string, env func(string) string, stdin
 	if diags.Errors() > 0 {
 		printDiags(stderr, diags, false)
 		fmt.Fprintf(stderr, "paraat serve: %d scenario errors; the files with errors are left out\n", diags.Errors())
+	}
+	if !isPostgres(cfg.DB) {
+		// One serving process per SQLite file: its live sessions live in this process's memory.
+		release, err := sqlite.LockServe(cfg.DB)
+		if err != nil {
+			fmt.Fprintf(stderr, "paraat serve: %v\n", err)
+			return 1
+		}
+		defer release()
 	}
 	store, err := openStore(ctx, cfg.DB)
 	if err != nil {
