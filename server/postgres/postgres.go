@@ -335,10 +335,16 @@ func (db *DB) User(ctx context.Context, name string) (server.User, error) {
 // uniqueViolation is PostgreSQL's SQLSTATE for a duplicate key.
 const uniqueViolation = "23505"
 
+// fenceViolation is the SQLSTATE paraat_fence raises for an append with a stale lease.
+const fenceViolation = "PT409"
+
 // classify wraps constraint violations that mean "already taken" in server.ErrConflict, keeping
 // the driver's error in the chain for the message.
 func classify(err error) error {
 	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == fenceViolation {
+		return fmt.Errorf("%w: %w", server.ErrFenced, err)
+	}
 	if errors.As(err, &pe) && pe.Code == uniqueViolation {
 		if pe.ConstraintName == "events_session_client_id" {
 			return fmt.Errorf("%w: %w", server.ErrDuplicate, err)
@@ -374,4 +380,10 @@ func fromNanos(n *int64) time.Time {
 		return time.Time{}
 	}
 	return time.Unix(0, *n).UTC()
+}
+
+// isForeignKeyViolation reports PostgreSQL's SQLSTATE 23503.
+func isForeignKeyViolation(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "23503"
 }
