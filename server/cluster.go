@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"errors"
+	"strconv"
 	"time"
 )
 
@@ -72,4 +73,61 @@ type Leases interface {
 	Expired(ctx context.Context) ([]string, error)
 	// Cluster lists the nodes seen within the last window and every lease.
 	Cluster(ctx context.Context, window time.Duration) ([]Node, []Lease, error)
+}
+
+// Command is a client's command carried from the node it is connected to to the session's
+// owner, through the database.
+type Command struct {
+	ID      int64
+	Session string
+	Node    string // the node whose client sent it, which waits for the result
+	Body    []byte
+	// Taken: an owner took it before and did not finish it (it died or lost its lease).
+	Taken bool
+}
+
+// Cluster is what several nodes on one database share: the leases, the commands carried to
+// owners, and the wake-ups. Implemented by the PostgreSQL store.
+type Cluster interface {
+	Leases
+	// Submit queues a command for the session's owner and wakes it ("c <session>").
+	Submit(ctx context.Context, session, node string, body []byte) (int64, error)
+	// Take returns the session's commands that have no result yet, oldest first, at most
+	// limit, and marks them taken.
+	Take(ctx context.Context, session string, limit int) ([]Command, error)
+	// Complete stores a command's result and wakes the node that waits for it.
+	Complete(ctx context.Context, c Command, result []byte) error
+	// Results returns the results of those commands that have one.
+	Results(ctx context.Context, ids []int64) (map[int64][]byte, error)
+	// Heads returns the last sequence number of each session's log, for sessions that have one.
+	Heads(ctx context.Context, sessions []string) (map[string]int64, error)
+	// Waiting returns those sessions that have commands without a result.
+	Waiting(ctx context.Context, sessions []string) ([]string, error)
+	// Listen delivers the payloads of the database's wake-ups to f until ctx ends: "e
+	// <session> <seq>" (new events), "c <session>" (a command), "r <node> <id>" (a result).
+	// It first checks that a notification comes through, and fails with an error wrapping
+	// ErrNoNotify if none does (a transaction-pooling PgBouncer between node and database).
+	Listen(ctx context.Context, f func(payload string)) error
+}
+
+// ErrNoNotify: LISTEN/NOTIFY does not reach this node.
+var ErrNoNotify = errors.New("LISTEN/NOTIFY does not work on this connection")
+
+// ParseWake splits a wake-up payload: its kind ('e', 'c', 'r'), the session or node, and
+// the number (a sequence number or a command id; 0 if none).
+func ParseWake(p string) (kind byte, name string, n int64) {
+	if len(p) < 3 || p[1] != ' ' {
+		return 0, "", 0
+	}
+	kind, rest := p[0], p[2:]
+	for i := len(rest) - 1; i >= 0; i-- {
+		if rest[i] == ' ' {
+			v, err := strconv.ParseInt(rest[i+1:], 10, 64)
+			if err == nil {
+				return kind, rest[:i], v
+			}
+			break
+		}
+	}
+	return kind, rest, 0
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -33,8 +34,13 @@ type serveConfig struct {
 	// IdleTimeout and MaxSessions bound the live sessions in memory (live.Options).
 	IdleTimeout time.Duration
 	MaxSessions int
+	// Node, Advertise and LeaseTTL: this node's part when several share PostgreSQL.
+	Node      string
+	Advertise string
+	LeaseTTL  time.Duration
 	// StoreFaults makes this fraction of appends fail at random, for fault-injection runs.
 	StoreFaults float64
+	cluster     server.Cluster // set when the store is shared by nodes (PostgreSQL)
 }
 
 // Validate checks the configuration.
@@ -53,6 +59,9 @@ func (c *serveConfig) Validate() error {
 	}
 	if c.StoreFaults < 0 || c.StoreFaults >= 1 {
 		errs = append(errs, fmt.Errorf("--store-faults %v: want a fraction from 0 up to 1", c.StoreFaults))
+	}
+	if c.LeaseTTL < 300*time.Millisecond || c.LeaseTTL > time.Minute {
+		errs = append(errs, fmt.Errorf("--lease-ttl %v: want from 300ms to 1m", c.LeaseTTL))
 	}
 	if c.IdleTimeout < 0 || c.MaxSessions < 0 {
 		errs = append(errs, errors.New("--idle-timeout and --max-sessions cannot be negative"))
@@ -81,6 +90,9 @@ func runServe(ctx context.Context, args []string, env func(string) string, stdin
 	fl.DurationVar(&cfg.IdleTimeout, "idle-timeout", 10*time.Minute, "unload a live session from memory after this long without connections")
 	fl.IntVar(&cfg.MaxSessions, "max-sessions", 10000, "live sessions kept in memory at most; beyond, joins are refused with overloaded")
 	fl.Float64Var(&cfg.StoreFaults, "store-faults", 0, "testing only: make this fraction of log appends fail at random (half before, half after the commit)")
+	fl.StringVar(&cfg.Node, "node-id", env("PARAAT_NODE_ID"), "PostgreSQL: this node's id among the nodes on the database (default: host name and a random suffix) ($PARAAT_NODE_ID)")
+	fl.StringVar(&cfg.Advertise, "advertise", env("PARAAT_ADVERTISE"), "PostgreSQL: this node's address as operators reach it, shown in the cluster view ($PARAAT_ADVERTISE)")
+	fl.DurationVar(&cfg.LeaseTTL, "lease-ttl", 3*time.Second, "PostgreSQL: how long a node owns a session without renewing; a dead node's sessions move after this")
 	profile := fl.String("profile", "", "write CPU, heap and goroutine profiles of this run to the folder (on stop)")
 	if err := fl.Parse(args); err != nil {
 		return 2
@@ -131,6 +143,19 @@ func runServe(ctx context.Context, args []string, env func(string) string, stdin
 		return 1
 	}
 	defer store.Close()
+	if cl, ok := store.(server.Cluster); ok {
+		if cfg.Node == "" {
+			host, _ := os.Hostname()
+			cfg.Node = fmt.Sprintf("%s-%04x", host, rand.Uint32()&0xffff)
+		}
+		if cfg.Advertise == "" {
+			cfg.Advertise = cfg.BaseURL
+		}
+		if cfg.Advertise == "" {
+			cfg.Advertise = "http://" + cfg.Addr
+		}
+		cfg.cluster = cl
+	}
 	if cfg.StoreFaults > 0 {
 		log.Warn("fault injection: log appends fail at random", "rate", cfg.StoreFaults)
 		store = faultstore.Wrap(store, cfg.StoreFaults, uint64(time.Now().UnixNano()))
@@ -140,7 +165,12 @@ func runServe(ctx context.Context, args []string, env func(string) string, stdin
 
 func serve(ctx context.Context, cfg serveConfig, lib *engine.Library, store server.Store, ui fs.FS, log *slog.Logger, stdout, stderr io.Writer) int {
 	codes := server.NewCodeGuard(nil)
-	mgr := live.New(store, lib, live.Options{Logger: log, Codes: codes, IdleTimeout: cfg.IdleTimeout, MaxSessions: cfg.MaxSessions})
+	opts := live.Options{Logger: log, Codes: codes, IdleTimeout: cfg.IdleTimeout, MaxSessions: cfg.MaxSessions}
+	if cfg.cluster != nil {
+		opts.Cluster = &live.ClusterOptions{DB: cfg.cluster, Node: cfg.Node, Addr: cfg.Advertise, TTL: cfg.LeaseTTL}
+		log.Info("serving as one node of several on PostgreSQL", "node", cfg.Node, "lease_ttl", cfg.LeaseTTL)
+	}
+	mgr := live.New(store, lib, opts)
 	if err := mgr.Start(ctx); err != nil {
 		fmt.Fprintf(stderr, "paraat serve: %v\n", err)
 		return 1

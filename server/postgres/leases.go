@@ -13,8 +13,9 @@ import (
 
 var _ server.Leases = (*DB)(nil)
 
-// Acquire takes the lease of a session for node, with a new epoch, if there is none or the
-// one there has expired by the database's clock. Otherwise it returns the holder's lease and
+// Acquire takes the lease of a session for node, with a new epoch, if there is none, the one
+// there has expired by the database's clock, or it is node's own (a node that loads the
+// session again fences off its own older hub). Otherwise it returns the holder's lease and
 // an error wrapping server.ErrLeased. The UPDATE waits for an append of the old holder that is
 // being committed (it holds the row FOR SHARE), so a node that reads the log after Acquire sees
 // every record the old holder could ever write.
@@ -26,7 +27,7 @@ func (db *DB) Acquire(ctx context.Context, session, node string, ttl time.Durati
 	err := db.pool.QueryRow(ctx, `INSERT INTO leases (session, node, epoch, expires)
 		VALUES ($1, $2, 1, clock_timestamp() + $3 * interval '1 millisecond')
 		ON CONFLICT (session) DO UPDATE SET node = EXCLUDED.node, epoch = leases.epoch + 1, expires = EXCLUDED.expires
-		WHERE leases.expires < clock_timestamp()
+		WHERE leases.expires < clock_timestamp() OR leases.node = EXCLUDED.node
 		RETURNING epoch, expires`, session, node, ttl.Milliseconds()).Scan(&l.Epoch, &l.Expires)
 	if errors.Is(err, pgx.ErrNoRows) {
 		var held server.Lease
