@@ -16,7 +16,6 @@ import (
 	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
-	"github.com/paraat-nl/paraat/engine"
 	"github.com/paraat-nl/paraat/scenarios"
 	"github.com/paraat-nl/paraat/server"
 	"github.com/paraat-nl/paraat/server/live"
@@ -63,11 +62,11 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	if err := store.PutUser(ctx, server.User{Name: facName, Hash: server.HashPassword(facPassword)}); err != nil {
+	if err := store.PutUser(ctx, server.User{Name: facName, Hash: server.TestKDF.Hash(facPassword)}); err != nil {
 		t.Fatal(err)
 	}
-	// As `paraat serve` does, files with errors are left out; the tests need the example.
-	lib, diags := engine.Load(scenarios.FS())
+	// Loaded once for all tests; as `paraat serve` does, files with errors are left out.
+	lib, diags := scenarios.Library()
 	if lib.Scenario("voorbeeld") == nil {
 		t.Fatalf("the built-in example does not load: %v", diags.Err())
 	}
@@ -80,7 +79,7 @@ func newEnv(t *testing.T) *env {
 		defer cancel()
 		mgr.Shutdown(sctx)
 	})
-	srv, err := server.New(server.Config{Store: store, Library: lib, Live: mgr, Web: web.FS()})
+	srv, err := server.New(server.Config{Store: store, Library: lib, Live: mgr, Web: web.FS(), KDF: server.TestKDF})
 	if err != nil {
 		t.Fatal(err)
 	}

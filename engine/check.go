@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"fmt"
 	"io/fs"
 	"strings"
 )
@@ -16,7 +15,7 @@ func VerifyQuotes(c *Corpus, sources fs.FS, diags *Diagnostics) {
 		if !ok {
 			data, err := fs.ReadFile(sources, name)
 			if err != nil {
-				diags.add(Error, doc.File, doc.Source.Pos, fmt.Sprintf("source document %s: %v", name, err))
+				diags.addf(Error, doc.File, doc.Source.Pos, "source document %s: %v", name, err)
 				texts[name] = ""
 				continue
 			}
@@ -28,7 +27,7 @@ func VerifyQuotes(c *Corpus, sources fs.FS, diags *Diagnostics) {
 		}
 		for _, s := range doc.Statements {
 			if !strings.Contains(text, NormalizeQuote(s.Quote)) {
-				diags.add(Error, doc.File, s.LocalID.Pos, fmt.Sprintf("the quote of %s does not occur in %s", s.ID, name))
+				diags.addf(Error, doc.File, s.LocalID.Pos, "the quote of %s does not occur in %s", s.ID, name)
 			}
 		}
 	}
@@ -43,6 +42,9 @@ func (l *Library) Cited() map[string]int {
 			n[r.Value]++
 		}
 		for _, r := range c.Conflicts {
+			n[r.Value]++
+		}
+		for _, r := range c.Context {
 			n[r.Value]++
 		}
 	}
@@ -91,13 +93,13 @@ func (l *Library) Warn(diags *Diagnostics) {
 	cited := l.Cited()
 	for _, st := range l.Corpus.Statements() {
 		if cited[st.ID] == 0 {
-			diags.add(Warning, st.Doc.File, st.LocalID.Pos, fmt.Sprintf("statement %s is not cited by any scenario or quiz", st.ID))
+			diags.addf(Warning, st.Doc.File, st.LocalID.Pos, "statement %s is not cited by any scenario or quiz", st.ID)
 		}
 	}
 	for _, s := range l.Scenarios {
 		for _, q := range s.Questions() {
 			if !q.Addressed(s.Lens.Value) {
-				diags.add(Warning, s.File, q.ID.Pos, fmt.Sprintf("question %s cites no statement of the scenario's lens %s: it is not scored under it", q.ID.Value, s.Lens.Value))
+				diags.addf(Warning, s.File, q.ID.Pos, "question %s cites no statement of the scenario's lens %s: it is not scored under it", q.ID.Value, s.Lens.Value)
 			}
 		}
 	}

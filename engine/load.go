@@ -2,7 +2,6 @@ package engine
 
 import (
 	"errors"
-	"fmt"
 	"io"
 	"io/fs"
 	"reflect"
@@ -36,8 +35,20 @@ var idRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
 // out of the library.
 func Load(fsys fs.FS) (*Library, *Diagnostics) {
 	diags := &Diagnostics{}
-	var policyFiles, scenarioFiles []string
-	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+	policyFiles, scenarioFiles, err := Files(fsys)
+	if err != nil {
+		diags.add(Error, ".", Pos{}, err.Error())
+	}
+	corpus := LoadCorpus(fsys, policyFiles, diags)
+	lib := LoadScenarios(fsys, scenarioFiles, corpus, diags)
+	diags.Sort()
+	return lib, diags
+}
+
+// Files lists the YAML files of a library: those in policy/ and the scenario and quiz files
+// elsewhere. Hidden folders are skipped.
+func Files(fsys fs.FS) (policyFiles, scenarioFiles []string, err error) {
+	err = fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
@@ -57,29 +68,28 @@ func Load(fsys fs.FS) (*Library, *Diagnostics) {
 		}
 		return nil
 	})
-	if err != nil {
-		diags.add(Error, ".", Pos{}, err.Error())
-	}
-	corpus := LoadCorpus(fsys, policyFiles, diags)
-	lib := LoadScenarios(fsys, scenarioFiles, corpus, diags)
-	diags.Sort()
-	return lib, diags
+	return policyFiles, scenarioFiles, err
 }
 
 func readFile(fsys fs.FS, name string, diags *Diagnostics) []byte {
+	return readFileAs(fsys, name, name, diags)
+}
+
+// readFileAs reads name from fsys and reports problems under the file name shown.
+func readFileAs(fsys fs.FS, name, shown string, diags *Diagnostics) []byte {
 	f, err := fsys.Open(name)
 	if err != nil {
-		diags.add(Error, name, Pos{}, err.Error())
+		diags.add(Error, shown, Pos{}, err.Error())
 		return nil
 	}
 	defer f.Close()
 	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
 	if err != nil {
-		diags.add(Error, name, Pos{}, err.Error())
+		diags.add(Error, shown, Pos{}, err.Error())
 		return nil
 	}
 	if len(data) > MaxFileSize {
-		diags.add(Error, name, Pos{}, fmt.Sprintf("file is larger than %d bytes", MaxFileSize))
+		diags.addf(Error, shown, Pos{}, "file is larger than %d bytes", MaxFileSize)
 		return nil
 	}
 	return data
@@ -92,7 +102,7 @@ func decodeFile(name string, data []byte, v any, diags *Diagnostics) *yaml.Node 
 		return nil
 	}
 	before := diags.Errors()
-	c := &checker{file: name, diags: diags}
+	c := &checker{file: name, diags: diags, data: data}
 	// Aliases first: an alias bomb must be refused before anything walks the tree.
 	if a := findAlias(root); a != nil {
 		c.errorf(a, "YAML aliases are not allowed in paraat files")
@@ -113,89 +123,6 @@ func decodeFile(name string, data []byte, v any, diags *Diagnostics) *yaml.Node 
 		return nil
 	}
 	return root
-}
-
-// LoadCorpus loads the policy documents in files.
-func LoadCorpus(fsys fs.FS, files []string, diags *Diagnostics) *Corpus {
-	c := &Corpus{statements: map[string]*Statement{}, lenses: map[string]*Lens{}}
-	sort.Strings(files)
-	for _, name := range files {
-		data := readFile(fsys, name, diags)
-		if data == nil {
-			continue
-		}
-		doc := &Document{File: name}
-		if decodeFile(name, data, doc, diags) == nil {
-			continue
-		}
-		ok := true
-		req := func(empty bool, p Pos, what string) {
-			if empty {
-				diags.add(Error, name, p, what+" is required")
-				ok = false
-			}
-		}
-		req(doc.Lens.Value == "", Pos{1, 1}, "lens")
-		req(doc.Source.Value == "", Pos{1, 1}, "source")
-		req(doc.Title.NL == "" || doc.Title.EN == "", doc.Title.Pos, "title (nl and en)")
-		if doc.Kind != "cabinet" && doc.Kind != "party" {
-			diags.add(Error, name, Pos{1, 1}, fmt.Sprintf("kind must be cabinet or party, not %q", doc.Kind))
-			ok = false
-		}
-		if doc.Lens.Value != "" && !idRE.MatchString(doc.Lens.Value) {
-			diags.add(Error, name, doc.Lens.Pos, fmt.Sprintf("lens id %q must be lowercase kebab-case", doc.Lens.Value))
-			ok = false
-		}
-		for _, s := range doc.Statements {
-			s.Doc = doc
-			s.ID = doc.Lens.Value + "/" + s.LocalID.Value
-			switch {
-			case !idRE.MatchString(s.LocalID.Value):
-				diags.add(Error, name, s.LocalID.Pos, fmt.Sprintf("statement id %q must be lowercase kebab-case", s.LocalID.Value))
-				ok = false
-			case c.statements[s.ID] != nil:
-				prev := c.statements[s.ID]
-				diags.add(Error, name, s.LocalID.Pos, fmt.Sprintf("statement %s is defined twice (also at %s:%d)", s.ID, prev.Doc.File, prev.LocalID.Pos.Line))
-				ok = false
-			}
-			if strings.TrimSpace(s.Quote) == "" {
-				diags.add(Error, name, s.LocalID.Pos, fmt.Sprintf("statement %s has no quote", s.ID))
-				ok = false
-			}
-			if s.Section == "" {
-				diags.add(Error, name, s.LocalID.Pos, fmt.Sprintf("statement %s has no section", s.ID))
-				ok = false
-			}
-			checkText(diags, name, s.Summary, "summary of "+s.ID, false)
-			if ok {
-				c.statements[s.ID] = s
-			}
-		}
-		if !ok {
-			continue
-		}
-		c.Documents = append(c.Documents, doc)
-		l := c.lenses[doc.Lens.Value]
-		if l == nil {
-			l = &Lens{ID: doc.Lens.Value}
-			c.lenses[l.ID] = l
-		}
-		l.Documents = append(l.Documents, doc)
-	}
-	for _, doc := range c.Documents {
-		for _, s := range doc.Statements {
-			for _, r := range s.Contrasts {
-				o := c.statements[r.Value]
-				switch {
-				case o == nil:
-					diags.add(Error, doc.File, r.Pos, fmt.Sprintf("unknown statement %q", r.Value))
-				case o.Lens() == s.Lens():
-					diags.add(Warning, doc.File, r.Pos, fmt.Sprintf("%s contrasts with %s of the same lens", s.ID, r.Value))
-				}
-			}
-		}
-	}
-	return c
 }
 
 // checkText reports a missing language. Required texts are errors, others warnings.
@@ -230,7 +157,7 @@ func LoadScenarios(fsys fs.FS, files []string, corpus *Corpus, diags *Diagnostic
 			continue
 		}
 		if prev := lib.byID[s.ID.Value]; prev != nil {
-			diags.add(Error, name, s.ID.Pos, fmt.Sprintf("scenario id %q is also used by %s", s.ID.Value, prev.File))
+			diags.addf(Error, name, s.ID.Pos, "scenario id %q is also used by %s", s.ID.Value, prev.File)
 			continue
 		}
 		lib.byID[s.ID.Value] = s
@@ -244,11 +171,12 @@ func LoadScenarios(fsys fs.FS, files []string, corpus *Corpus, diags *Diagnostic
 // problem to diags and returns ok only when there were no errors.
 func ParseScenario(name string, data []byte, corpus *Corpus, diags *Diagnostics) (*Scenario, bool) {
 	s := &Scenario{File: name}
-	if decodeFile(name, data, s, diags) == nil {
+	root := decodeFile(name, data, s, diags)
+	if root == nil {
 		return nil, false
 	}
 	before := diags.Errors()
-	v := &validator{s: s, corpus: corpus, diags: diags, file: name}
+	v := &validator{s: s, corpus: corpus, diags: diags, file: name, root: root}
 	v.run()
 	if diags.Errors() > before {
 		return nil, false

@@ -111,15 +111,18 @@ type StateVars []*StateVar
 // Inject is one step of a scenario: a piece of news and the questions it raises.
 type Inject struct {
 	ID        Ref         `yaml:"id"`
-	Clock     string      `yaml:"clock"`
+	Clock     string      `yaml:"-"`     // the clock label ("T+0:00"), in Dutch when translated; see ClockIn
+	ClockSrc  yaml.Node   `yaml:"clock"` // a label, or a text {nl, en}
 	Title     Text        `yaml:"title"`
 	Text      Text        `yaml:"text"`
+	RoleText  []*RoleText `yaml:"role_text"` // what some roles read instead of text; see TextFor
 	EffectSrc []Source    `yaml:"effects"`
 	Questions []*Question `yaml:"questions"`
 	Next      []*Branch   `yaml:"next"`
 
-	effects []*rules.Effect
-	index   int
+	effects   []*rules.Effect
+	index     int
+	clockText Text
 }
 
 // Index returns the inject's position in the scenario.
@@ -207,6 +210,9 @@ func (q *Question) AskedOf(role string) bool {
 type Citations struct {
 	Supports  []Ref `yaml:"supports"`
 	Conflicts []Ref `yaml:"conflicts"`
+	// Context are statements that inform the choice without supporting or opposing it: shown
+	// with the feedback, never scored.
+	Context []Ref `yaml:"context"`
 }
 
 // Option is one answer to a choice, multi or rank question.
@@ -249,6 +255,7 @@ type Rule struct {
 	When      Source   `yaml:"when"`
 	EffectSrc []Source `yaml:"effects"`
 	Inject    Ref      `yaml:"inject"`
+	Return    bool     `yaml:"return"` // after the inject (and where it leads), back to the interrupted flow
 	Message   Text     `yaml:"message"`
 
 	cond    *rules.Program
@@ -274,6 +281,7 @@ type Test struct {
 	Name    string    `yaml:"name"`
 	Lens    Ref       `yaml:"lens"`
 	Answers yaml.Node `yaml:"answers"`
+	Default Ref       `yaml:"default"` // for questions not in answers: first (option offered) or none
 	Expect  Expect    `yaml:"expect"`
 	Pos     Pos       `yaml:"-"`
 

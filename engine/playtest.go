@@ -21,7 +21,7 @@ func (v *validator) tests() {
 		}
 		t.Pos = posOf(&t.Answers)
 		if t.Lens.Value != "" && v.corpus.Lens(t.Lens.Value) == nil {
-			v.errorf(t.Lens.Pos, "unknown lens %q", t.Lens.Value)
+			v.errorf(t.Lens.Pos, "unknown lens %q%s", t.Lens.Value, didYouMean(t.Lens.Value, v.corpus.Lenses()))
 		}
 		n := &t.Answers
 		t.answers = map[string]Answer{}
@@ -34,7 +34,7 @@ func (v *validator) tests() {
 				k, val := n.Content[i], n.Content[i+1]
 				q := s.questions[k.Value]
 				if q == nil {
-					v.errorf(posOf(k), "test %q: unknown question %q", t.Name, k.Value)
+					v.errorf(posOf(k), "test %q: unknown question %q%s", t.Name, k.Value, didYouMean(k.Value, keys(s.questions)))
 					continue
 				}
 				if a, err := testAnswer(q, val); err != nil {
@@ -46,13 +46,19 @@ func (v *validator) tests() {
 		default:
 			v.errorf(posOf(n), "test %q: answers is `policy` or a mapping of question ids to answers", t.Name)
 		}
+		if d := t.Default.Value; d != "" && d != "first" && d != "none" {
+			v.errorf(t.Default.Pos, "test %q: default must be first or none, not %q", t.Name, d)
+		}
 		if e := t.Expect.Ending.Value; e != "" && !s.hasEnding(e) {
-			v.errorf(t.Expect.Ending.Pos, "unknown ending %q", e)
+			v.errorf(t.Expect.Ending.Pos, "unknown ending %q%s", e, didYouMean(e, s.endingIDs()))
 		}
 		for _, r := range t.Expect.Visited {
 			if s.injects[r.Value] == nil {
-				v.errorf(r.Pos, "unknown inject %q", r.Value)
+				v.errorf(r.Pos, "unknown inject %q%s", r.Value, didYouMean(r.Value, keys(s.injects)))
 			}
+		}
+		if r := t.Expect.Score; r != nil && (r.Min < 0 || r.Max > 100 || r.Min > r.Max) {
+			v.errorf(v.testScorePos(t), "test %q: score is a range of percentages, 0 <= min <= max <= 100 (got %v to %v)", t.Name, r.Min, r.Max)
 		}
 		for _, src := range t.Expect.State {
 			if p := v.expr(src, rules.Bool, "expectation"); p != nil {
@@ -89,7 +95,7 @@ func testAnswer(q *Question, n *yaml.Node) (Answer, error) {
 			return a, fmt.Errorf("expected an option id")
 		}
 		if q.opts[n.Value] == nil {
-			return a, fmt.Errorf("no option %q", n.Value)
+			return a, fmt.Errorf("no option %q%s", n.Value, didYouMean(n.Value, q.optionIDs()))
 		}
 		a.Option = n.Value
 	case Multi, Rank:
@@ -99,7 +105,7 @@ func testAnswer(q *Question, n *yaml.Node) (Answer, error) {
 		}
 		for _, id := range ids {
 			if q.opts[id] == nil {
-				return a, fmt.Errorf("no option %q", id)
+				return a, fmt.Errorf("no option %q%s", id, didYouMean(id, q.optionIDs()))
 			}
 		}
 		a.Options = ids
@@ -196,6 +202,9 @@ type TestResult struct {
 	Name     string
 	Failures []string
 	World    *World
+	// Unlisted are the questions the playthrough reached that the test's answers do not list,
+	// when the test declares no default: they were given the first option offered.
+	Unlisted []string
 }
 
 // Passed reports whether the test passed.
@@ -223,7 +232,10 @@ func runTest(s *Scenario, t *Test) TestResult {
 			if a, ok := t.answers[q.ID.Value]; ok {
 				return a, true
 			}
-			if q.Type == Choice {
+			if t.Default.Value == "" {
+				res.Unlisted = append(res.Unlisted, q.ID.Value)
+			}
+			if q.Type == Choice && t.Default.Value != "none" {
 				for _, o := range q.Options {
 					if w.Offered(o) {
 						return Answer{Option: o.ID.Value}, true

@@ -9,6 +9,7 @@ import (
 // Document is one policy source document: a file in policy/.
 type Document struct {
 	File       string       `yaml:"-"`
+	Layer      int          `yaml:"-"` // the corpus layer it belongs to, 0 the lowest
 	Lens       Ref          `yaml:"lens"`
 	Source     Ref          `yaml:"source"`
 	Kind       string       `yaml:"kind"`
@@ -26,10 +27,15 @@ type Statement struct {
 	Summary   Text   `yaml:"summary"`
 	Topics    []Ref  `yaml:"topics"`
 	Contrasts []Ref  `yaml:"contrasts"`
+	// Overrides, in a policy layer, replaces the statement with the same id of a lower layer;
+	// its value is the reason, for the reader.
+	Overrides Ref `yaml:"overrides"`
 
 	// ID is the full id, lens/local-id.
 	ID  string    `yaml:"-"`
 	Doc *Document `yaml:"-"`
+
+	replacedBy *Statement
 }
 
 // Lens returns the lens the statement belongs to.
@@ -54,6 +60,9 @@ type Corpus struct {
 	Documents  []*Document
 	statements map[string]*Statement
 	lenses     map[string]*Lens
+	// incomplete is set when a policy file could not be read: citations of statements that
+	// are missing are then not reported, because the root error is the broken file.
+	incomplete bool
 }
 
 // Statement returns the statement with full id "lens/id", or nil.
@@ -72,11 +81,16 @@ func (c *Corpus) Lenses() []string {
 	return ids
 }
 
-// Statements returns all statements in document order.
+// Statements returns all statements in document order, leaving out those that a higher
+// layer overrides.
 func (c *Corpus) Statements() []*Statement {
 	var all []*Statement
 	for _, d := range c.Documents {
-		all = append(all, d.Statements...)
+		for _, s := range d.Statements {
+			if s.replacedBy == nil && c.statements[s.ID] == s {
+				all = append(all, s)
+			}
+		}
 	}
 	return all
 }

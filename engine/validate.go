@@ -22,14 +22,15 @@ type validator struct {
 	corpus *Corpus
 	diags  *Diagnostics
 	file   string
+	root   *yaml.Node
 }
 
 func (v *validator) errorf(p Pos, format string, args ...any) {
-	v.diags.add(Error, v.file, p, fmt.Sprintf(format, args...))
+	v.diags.addf(Error, v.file, p, format, args...)
 }
 
 func (v *validator) warnf(p Pos, format string, args ...any) {
-	v.diags.add(Warning, v.file, p, fmt.Sprintf(format, args...))
+	v.diags.addf(Warning, v.file, p, format, args...)
 }
 
 func (v *validator) id(r Ref, what string, seen map[string]Pos) {
@@ -40,7 +41,7 @@ func (v *validator) id(r Ref, what string, seen map[string]Pos) {
 		v.errorf(r.Pos, "%s id %q must be lowercase kebab-case (a-z, 0-9, -)", what, r.Value)
 	case seen != nil:
 		if p, dup := seen[r.Value]; dup {
-			v.errorf(r.Pos, "%s id %q is used twice (first at line %d)", what, r.Value, p.Line)
+			v.errorf(r.Pos, "%s id %q is used twice: first at line %d, column %d, again here", what, r.Value, p.Line, p.Column)
 		}
 		seen[r.Value] = r.Pos
 	}
@@ -56,17 +57,17 @@ func (v *validator) run() {
 		s.Kind = KindScenario
 	}
 	if s.Kind != KindScenario && s.Kind != KindQuiz {
-		v.errorf(Pos{1, 1}, "kind must be scenario or quiz, not %q", s.Kind)
+		v.errorf(v.keyPos("kind"), "kind must be scenario or quiz, not %q%s", s.Kind, didYouMean(s.Kind, []string{KindScenario, KindQuiz}))
 	}
 	if s.Version < 1 {
-		v.errorf(Pos{1, 1}, "version must be 1 or more")
+		v.errorf(v.keyPos("version"), "version must be 1 or more")
 	}
 	checkText(v.diags, v.file, s.Title, "title", true)
 	checkText(v.diags, v.file, s.Summary, "summary", false)
 	if s.Lens.Value == "" {
 		v.errorf(Pos{1, 1}, "lens is required (the default policy lens, e.g. ivs-2026)")
 	} else if v.corpus.Lens(s.Lens.Value) == nil {
-		v.errorf(s.Lens.Pos, "unknown lens %q (known: %s)", s.Lens.Value, strings.Join(v.corpus.Lenses(), ", "))
+		v.errorf(s.Lens.Pos, "unknown lens %q%s (known: %s)", s.Lens.Value, didYouMean(s.Lens.Value, v.corpus.Lenses()), strings.Join(v.corpus.Lenses(), ", "))
 	}
 	roles := map[string]Pos{}
 	for _, r := range s.Roles {
@@ -116,7 +117,7 @@ func (v *validator) run() {
 	if s.Start.Value == "" {
 		v.errorf(Pos{1, 1}, "start is required (the id of the first inject)")
 	} else if s.injects[s.Start.Value] == nil {
-		v.errorf(s.Start.Pos, "start: unknown inject %q", s.Start.Value)
+		v.errorf(s.Start.Pos, "start: unknown inject %q%s", s.Start.Value, didYouMean(s.Start.Value, keys(s.injects)))
 	}
 
 	for _, in := range s.Injects {
@@ -128,9 +129,12 @@ func (v *validator) run() {
 			v.errorf(r.ID.Pos, "rule %s has no `when`", r.ID.Value)
 		}
 		r.effects = v.effects(r.EffectSrc)
+		if r.Return && r.Inject.Value == "" {
+			v.errorf(v.fieldPos(r.ID.Pos, "return"), "rule %s: return needs an inject to return from", r.ID.Value)
+		}
 		if r.Inject.Value != "" {
 			if r.target = s.injects[r.Inject.Value]; r.target == nil {
-				v.errorf(r.Inject.Pos, "unknown inject %q", r.Inject.Value)
+				v.errorf(r.Inject.Pos, "unknown inject %q%s", r.Inject.Value, didYouMean(r.Inject.Value, keys(s.injects)))
 			}
 		}
 		checkText(v.diags, v.file, r.Message, "message of rule "+r.ID.Value, false)
@@ -238,6 +242,14 @@ func (v *validator) state() {
 			v.errorf(sv.Pos, "state variable %q: the name is reserved", sv.Name)
 			continue
 		}
+		at := func(key string) Pos {
+			if f := field(val, key); f != nil {
+				return posOf(f)
+			}
+			return sv.Pos
+		}
+		// A variable with a mistake still joins the schema, so that the expressions using it
+		// compile and the mistake is reported once.
 		switch sv.Type {
 		case "", "int":
 			sv.Type, sv.kind = "int", rules.Int
@@ -246,10 +258,12 @@ func (v *validator) state() {
 		case "bool":
 			sv.kind = rules.Bool
 		default:
-			v.errorf(sv.Pos, "state variable %s: type must be int, float or bool", sv.Name)
+			v.errorf(at("type"), "state variable %s: type must be int, float or bool, not %q%s", sv.Name, sv.Type, didYouMean(sv.Type, []string{"int", "float", "bool"}))
+			vars = append(vars, rules.Var{Name: sv.Name, Kind: rules.Int})
 			continue
 		}
-		if !v.initial(sv) {
+		if !v.initial(sv, at) {
+			vars = append(vars, rules.Var{Name: sv.Name, Kind: sv.kind})
 			continue
 		}
 		s.State = append(s.State, sv)
@@ -259,14 +273,14 @@ func (v *validator) state() {
 	s.schema = rules.NewSchema(vars)
 }
 
-func (v *validator) initial(sv *StateVar) bool {
+func (v *validator) initial(sv *StateVar, at func(key string) Pos) bool {
 	switch sv.kind {
 	case rules.Bool:
 		if sv.Initial == nil {
 			sv.Initial = false
 		}
 		if _, ok := sv.Initial.(bool); !ok {
-			v.errorf(sv.Pos, "state variable %s: initial must be true or false", sv.Name)
+			v.errorf(at("initial"), "state variable %s: initial must be true or false", sv.Name)
 			return false
 		}
 		return true
@@ -279,11 +293,11 @@ func (v *validator) initial(sv *StateVar) bool {
 	case float64:
 		f = x
 	default:
-		v.errorf(sv.Pos, "state variable %s: initial must be a number", sv.Name)
+		v.errorf(at("initial"), "state variable %s: initial must be a number", sv.Name)
 		return false
 	}
 	if sv.kind == rules.Int && f != math.Trunc(f) {
-		v.errorf(sv.Pos, "state variable %s: initial must be a whole number", sv.Name)
+		v.errorf(at("initial"), "state variable %s: initial must be a whole number", sv.Name)
 		return false
 	}
 	if !sv.HasMin {
@@ -293,11 +307,11 @@ func (v *validator) initial(sv *StateVar) bool {
 		sv.Max = math.Inf(1)
 	}
 	if sv.Min > sv.Max {
-		v.errorf(sv.Pos, "state variable %s: min is larger than max", sv.Name)
+		v.errorf(at("min"), "state variable %s: min is larger than max", sv.Name)
 		return false
 	}
 	if f < sv.Min || f > sv.Max {
-		v.errorf(sv.Pos, "state variable %s: initial %v is outside [%v, %v]", sv.Name, f, sv.Min, sv.Max)
+		v.errorf(at("initial"), "state variable %s: initial %v is outside [%v, %v]", sv.Name, f, sv.Min, sv.Max)
 		return false
 	}
 	if sv.kind == rules.Int {
@@ -334,6 +348,7 @@ func (v *validator) inject(in *Inject) {
 		checkText(v.diags, v.file, in.Title, "title of inject "+in.ID.Value, false)
 		checkText(v.diags, v.file, in.Text, "text of inject "+in.ID.Value, true)
 	}
+	v.injectTexts(in)
 	in.effects = v.effects(in.EffectSrc)
 	for _, q := range in.Questions {
 		v.question(q)
@@ -344,7 +359,7 @@ func (v *validator) inject(in *Inject) {
 			if b.Goto.Value == "" {
 				v.errorf(in.ID.Pos, "a `next` entry of inject %s has no goto", in.ID.Value)
 			} else {
-				v.errorf(b.Goto.Pos, "unknown inject %q", b.Goto.Value)
+				v.errorf(b.Goto.Pos, "unknown inject %q%s", b.Goto.Value, didYouMean(b.Goto.Value, keys(s.injects)))
 			}
 		}
 		if b.When.Text == "" && i < len(in.Next)-1 {
@@ -362,21 +377,21 @@ func (v *validator) question(q *Question) {
 		q.Points = DefaultPoints
 	}
 	if q.Points < 0 {
-		v.errorf(q.ID.Pos, "%s: points must be positive", what)
+		v.errorf(v.fieldPos(q.ID.Pos, "points"), "%s: points must be positive", what)
 	}
 	for _, r := range q.Roles {
 		if s.Role(r.Value) == nil {
-			v.errorf(r.Pos, "unknown role %q", r.Value)
+			v.errorf(r.Pos, "unknown role %q%s", r.Value, didYouMean(r.Value, s.roleIDs()))
 		}
 	}
 	switch d := q.Decides.Value; {
 	case d == "", d == "majority", d == "facilitator":
 	case strings.HasPrefix(d, "role:"):
 		if s.Role(strings.TrimPrefix(d, "role:")) == nil {
-			v.errorf(q.Decides.Pos, "decides: unknown role %q", strings.TrimPrefix(d, "role:"))
+			v.errorf(q.Decides.Pos, "decides: unknown role %q%s", strings.TrimPrefix(d, "role:"), didYouMean(strings.TrimPrefix(d, "role:"), s.roleIDs()))
 		}
 	default:
-		v.errorf(q.Decides.Pos, "decides must be majority, facilitator or role:ID, not %q", d)
+		v.errorf(q.Decides.Pos, "decides must be majority, facilitator or role:ID, not %q%s", d, didYouMean(d, []string{"majority", "facilitator"}))
 	}
 	switch q.Assess.Value {
 	case "", AssessJudgement:
@@ -415,9 +430,9 @@ func (v *validator) question(q *Question) {
 		if len(q.Accept) == 0 {
 			v.errorf(q.ID.Pos, "%s: a number question needs `accept` values", what)
 		}
-		for _, a := range q.Accept {
+		for i, a := range q.Accept {
 			if a.Tolerance < 0 {
-				v.errorf(q.ID.Pos, "%s: tolerance must not be negative", what)
+				v.errorf(v.acceptPos(q.ID.Pos, i, "tolerance"), "%s: tolerance must not be negative", what)
 			}
 			v.citations(a.Citations)
 		}
@@ -436,7 +451,7 @@ func (v *validator) question(q *Question) {
 				it.Points = 1
 			}
 			if it.Points < 0 {
-				v.errorf(it.ID.Pos, "rubric item %s: points must be positive", it.ID.Value)
+				v.errorf(v.fieldPos(it.ID.Pos, "points"), "rubric item %s: points must be positive", it.ID.Value)
 			}
 			v.citations(it.Citations)
 		}
@@ -446,16 +461,16 @@ func (v *validator) question(q *Question) {
 	case "":
 		v.errorf(q.ID.Pos, "%s has no type (choice, multi, rank, number or text)", what)
 	default:
-		v.errorf(q.ID.Pos, "%s: unknown type %q (choice, multi, rank, number or text)", what, q.Type)
+		v.errorf(v.fieldPos(q.ID.Pos, "type"), "%s: unknown type %q%s (choice, multi, rank, number or text)", what, q.Type, didYouMean(q.Type, []string{Choice, Multi, Rank, Number, Free}))
 	}
 }
 
 func (v *validator) citations(c Citations) {
-	for _, list := range [][]Ref{c.Supports, c.Conflicts} {
+	for _, list := range [][]Ref{c.Supports, c.Conflicts, c.Context} {
 		for _, r := range list {
-			if v.corpus.Statement(r.Value) == nil {
-				hint := ""
-				if !strings.Contains(r.Value, "/") {
+			if v.corpus.Statement(r.Value) == nil && !v.corpus.incomplete {
+				hint := v.corpus.suggestStatement(r.Value)
+				if hint == "" && !strings.Contains(r.Value, "/") {
 					hint = " (cite statements as lens/id)"
 				}
 				v.errorf(r.Pos, "unknown statement %q%s", r.Value, hint)
@@ -501,10 +516,11 @@ func (v *validator) expr(src Source, kind rules.Kind, what string) *rules.Progra
 func (v *validator) exprError(src Source, err error) {
 	var re *rules.Error
 	if errors.As(err, &re) {
-		v.errorf(src.at(re.Line, re.Column), "%s", firstLine(re.Message))
+		msg, code := exprMessage(firstLine(re.Message), v.s.schema)
+		v.diags.addCode(Error, v.file, src.at(re.Line, re.Column), code, msg)
 		return
 	}
-	v.errorf(src.Pos, "%v", err)
+	v.diags.addCode(Error, v.file, src.Pos, "expression", err.Error())
 }
 
 func firstLine(s string) string {
@@ -523,23 +539,23 @@ func (v *validator) refs(src Source, p *rules.Program) {
 		case "chose":
 			q := s.questions[r.Args[0]]
 			if q == nil {
-				v.errorf(at, "chose: unknown question %q", r.Args[0])
+				v.errorf(at, "chose: unknown question %q%s", r.Args[0], didYouMean(r.Args[0], keys(s.questions)))
 			} else if q.Type == Number || q.Type == Free {
 				v.errorf(at, "chose: question %q is a %s question and has no options", r.Args[0], q.Type)
 			} else if q.opts[r.Args[1]] == nil && !hasOption(q, r.Args[1]) {
-				v.errorf(at, "chose: question %q has no option %q", r.Args[0], r.Args[1])
+				v.errorf(at, "chose: question %q has no option %q%s", r.Args[0], r.Args[1], didYouMean(r.Args[1], q.optionIDs()))
 			}
 		case "answered":
 			if s.questions[r.Args[0]] == nil {
-				v.errorf(at, "answered: unknown question %q", r.Args[0])
+				v.errorf(at, "answered: unknown question %q%s", r.Args[0], didYouMean(r.Args[0], keys(s.questions)))
 			}
 		case "visited":
 			if s.injects[r.Args[0]] == nil {
-				v.errorf(at, "visited: unknown inject %q", r.Args[0])
+				v.errorf(at, "visited: unknown inject %q%s", r.Args[0], didYouMean(r.Args[0], keys(s.injects)))
 			}
 		case "fired":
 			if s.rules[r.Args[0]] == nil {
-				v.errorf(at, "fired: unknown rule %q", r.Args[0])
+				v.errorf(at, "fired: unknown rule %q%s", r.Args[0], didYouMean(r.Args[0], keys(s.rules)))
 			}
 		}
 	}
@@ -583,8 +599,9 @@ func (v *validator) graph() {
 			}
 		}
 	}
+	v.openBranches(reach)
 	for _, in := range s.Injects {
-		if !reach[in] {
+		if !reach[in] && !s.unresolved() {
 			v.warnf(in.ID.Pos, "inject %s is unreachable: no `next`, `start` or rule leads to it", in.ID.Value)
 		}
 	}

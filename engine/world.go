@@ -149,7 +149,8 @@ type World struct {
 	visited   map[string]bool
 	fired     []Fired
 	firedSet  map[string]bool
-	pending   []*Inject // injects triggered by rules, in firing order
+	pending   []*Rule   // rules with an inject that fired, in firing order
+	returns   []*Inject // where detours of rules with `return: true` come back to, innermost last
 	closed    map[string]bool
 	decisions map[string]*Decision
 	decided   []string // question ids in decision order
@@ -328,6 +329,11 @@ func (w *World) Validate(q *Question, a *Answer) error {
 	if a == nil {
 		return refuse(CodeInvalid, "no answer given")
 	}
+	// An answer carries the fields of its question's type only: a stray field would be
+	// stored, and shown in reports, without ever being scored.
+	if f := a.stray(q.Type); f != "" {
+		return refuse(CodeInvalid, "question %s is a %s question; its answer has no field %q", q.ID.Value, q.Type, f)
+	}
 	switch q.Type {
 	case Choice:
 		o := q.opts[a.Option]
@@ -363,6 +369,9 @@ func (w *World) Validate(q *Question, a *Answer) error {
 		if a.Number == nil || math.IsNaN(*a.Number) || math.IsInf(*a.Number, 0) {
 			return refuse(CodeInvalid, "question %s needs a number", q.ID.Value)
 		}
+		if math.Abs(*a.Number) > MaxNumberAnswer {
+			return refuse(CodeInvalid, "the number is out of range (at most %g either way)", MaxNumberAnswer)
+		}
 	case Free:
 		if strings.TrimSpace(a.Text) == "" {
 			return refuse(CodeInvalid, "question %s needs a text", q.ID.Value)
@@ -370,13 +379,60 @@ func (w *World) Validate(q *Question, a *Answer) error {
 		if len(a.Text) > MaxTextAnswer {
 			return refuse(CodeInvalid, "the answer is longer than %d bytes", MaxTextAnswer)
 		}
+		seen := map[string]bool{}
 		for _, id := range a.Items {
 			if q.Item(id) == nil {
 				return refuse(CodeInvalid, "question %s has no rubric item %q", q.ID.Value, id)
 			}
+			if seen[id] {
+				return refuse(CodeInvalid, "rubric item %q is given twice", id)
+			}
+			seen[id] = true
 		}
 	}
 	return nil
+}
+
+// MaxNumberAnswer bounds a number answer either way: beyond it no accepted value lies, and
+// reports and exports stay readable.
+const MaxNumberAnswer = 1e15
+
+// stray returns the JSON name of a field that an answer to a question of type t must not
+// have, or "".
+func (a *Answer) stray(t string) string {
+	switch {
+	case a.Option != "" && t != Choice:
+		return "option"
+	case a.Options != nil && t != Multi && t != Rank:
+		return "options"
+	case a.Number != nil && t != Number:
+		return "number"
+	case a.Text != "" && t != Free:
+		return "text"
+	case a.Items != nil && t != Free:
+		return "items"
+	}
+	return ""
+}
+
+// shaped returns the answer with only the fields of type t. Replaying a log written before
+// answers were checked this strictly drops what was never scored.
+func (a *Answer) shaped(t string) *Answer {
+	if a == nil {
+		return nil
+	}
+	b := Answer{}
+	switch t {
+	case Choice:
+		b.Option = a.Option
+	case Multi, Rank:
+		b.Options = a.Options
+	case Number:
+		b.Number = a.Number
+	case Free:
+		b.Text, b.Items = a.Text, a.Items
+	}
+	return &b
 }
 
 func (w *World) answer(ev Event) error {
@@ -397,6 +453,7 @@ func (w *World) answer(ev Event) error {
 	if w.responses[q.ID.Value][ev.Participant] != nil {
 		return refuse(CodeDuplicate, "question %s was already answered", q.ID.Value)
 	}
+	ev.Answer = ev.Answer.shaped(q.Type)
 	if err := w.Validate(q, ev.Answer); err != nil {
 		return err
 	}
@@ -641,6 +698,7 @@ func (w *World) facilitatorDecide(ev Event) error {
 	if w.decisions[q.ID.Value] != nil {
 		return refuse(CodeDuplicate, "question %s is already decided", q.ID.Value)
 	}
+	ev.Answer = ev.Answer.shaped(q.Type)
 	if err := w.Validate(q, ev.Answer); err != nil {
 		return err
 	}
@@ -739,7 +797,7 @@ func (w *World) runRules(at time.Duration) {
 		w.fired = append(w.fired, Fired{Rule: r.ID.Value, At: at})
 		w.effects(r.effects)
 		if r.target != nil {
-			w.pending = append(w.pending, r.target)
+			w.pending = append(w.pending, r)
 		}
 	}
 }
@@ -763,29 +821,54 @@ func (w *World) advance() error {
 		}
 	}
 	for len(w.pending) > 0 {
-		next := w.pending[0]
+		r := w.pending[0]
 		w.pending = w.pending[1:]
-		if !w.visited[next.ID.Value] {
-			w.show(next)
+		if !w.visited[r.target.ID.Value] {
+			if r.Return {
+				w.returns = append(w.returns, w.current)
+			}
+			w.show(r.target)
 			return nil
 		}
 	}
-	for _, b := range w.current.Next {
+	// Follow `next`; where it ends inside a detour, continue with the `next` of the inject
+	// the detour interrupted.
+	for from := w.current; ; {
+		next, ok := w.branch(from)
+		if !ok {
+			return nil
+		}
+		if next != nil {
+			w.show(next)
+			return nil
+		}
+		if len(w.returns) == 0 {
+			break
+		}
+		from = w.returns[len(w.returns)-1]
+		w.returns = w.returns[:len(w.returns)-1]
+	}
+	w.end()
+	return nil
+}
+
+// branch returns the target of the first `next` entry of in whose condition holds, nil when
+// none does, and false when evaluating a condition failed (w.err is set).
+func (w *World) branch(in *Inject) (*Inject, bool) {
+	for _, b := range in.Next {
 		ok := b.cond == nil
 		if !ok {
 			var err error
 			if ok, err = w.machine.Bool(b.cond, w.env); err != nil {
 				w.err = err
-				return nil
+				return nil, false
 			}
 		}
 		if ok {
-			w.show(b.target)
-			return nil
+			return b.target, true
 		}
 	}
-	w.end()
-	return nil
+	return nil, true
 }
 
 func (w *World) end() {

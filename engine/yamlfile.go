@@ -67,15 +67,21 @@ func (r Ref) String() string { return r.Value }
 type Source struct {
 	Text string
 	Pos  Pos
+	// block is set for an expression written as a block scalar (| or >): its lines are the
+	// file's lines, all starting at Pos.Column.
+	block bool
 }
 
 // UnmarshalYAML decodes a scalar and remembers where the expression text itself starts.
+// Block scalars were rewritten by the checker (blockSource) to start at their first line.
 func (s *Source) UnmarshalYAML(n *yaml.Node) error {
 	s.Text, s.Pos = n.Value, posOf(n)
 	switch n.Style {
 	case yaml.DoubleQuotedStyle, yaml.SingleQuotedStyle:
 		s.Pos.Column++
-	case yaml.LiteralStyle, yaml.FoldedStyle:
+	case yaml.LiteralStyle:
+		s.block = true
+	case yaml.FoldedStyle:
 		s.Pos.Line++
 	}
 	return nil
@@ -83,10 +89,49 @@ func (s *Source) UnmarshalYAML(n *yaml.Node) error {
 
 // at converts a position inside the expression to a position in the file.
 func (s Source) at(line, col int) Pos {
+	if s.block {
+		return Pos{s.Pos.Line + line - 1, s.Pos.Column + col - 1}
+	}
 	if line <= 1 {
 		return Pos{s.Pos.Line, s.Pos.Column + col - 1}
 	}
 	return Pos{s.Pos.Line + line - 1, col}
+}
+
+// blockSource rewrites an expression written as a block scalar so that positions inside it
+// are exact: its value becomes the content lines as written (a folded scalar's line breaks
+// are white space to an expression all the same), its position that of the first content
+// character.
+func blockSource(n *yaml.Node, data []byte) {
+	if data == nil || (n.Style != yaml.LiteralStyle && n.Style != yaml.FoldedStyle) {
+		return
+	}
+	lines := strings.Split(string(data), "\n")
+	indent := -1
+	var content []string
+	first := 0
+	for i := n.Line; i < len(lines); i++ { // n.Line is the indicator's line; content follows
+		l := strings.TrimRight(lines[i], "\r")
+		if strings.TrimSpace(l) == "" {
+			if indent >= 0 {
+				content = append(content, "")
+			}
+			continue
+		}
+		ind := len(l) - len(strings.TrimLeft(l, " "))
+		if indent < 0 {
+			indent, first = ind, i+1
+		} else if ind < indent {
+			break
+		}
+		content = append(content, l[indent:])
+	}
+	if indent < 0 {
+		return
+	}
+	n.Value = strings.TrimRight(strings.Join(content, "\n"), "\n")
+	n.Style = yaml.LiteralStyle
+	n.Line, n.Column = first, indent+1
 }
 
 // Duration is a Go duration written as a string ("90s", "1h30m").
@@ -108,6 +153,7 @@ func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 type checker struct {
 	file  string
 	diags *Diagnostics
+	data  []byte // the file, to read block scalars as written
 }
 
 var (
@@ -120,7 +166,7 @@ var (
 )
 
 func (c *checker) errorf(n *yaml.Node, format string, args ...any) {
-	c.diags.add(Error, c.file, posOf(n), fmt.Sprintf(format, args...))
+	c.diags.addf(Error, c.file, posOf(n), format, args...)
 }
 
 func kindName(n *yaml.Node) string {
@@ -156,6 +202,8 @@ func (c *checker) check(n *yaml.Node, t reflect.Type) {
 	case refType, sourceType:
 		if n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
 			c.errorf(n, "expected a string, found %s", kindName(n))
+		} else if t == sourceType {
+			blockSource(n, c.data)
 		}
 		return
 	case durationType:
@@ -315,7 +363,7 @@ func parseYAML(file string, data []byte, diags *Diagnostics) *yaml.Node {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		line, col, msg := yamlErrorPos(err.Error())
-		diags.add(Error, file, Pos{line, col}, msg)
+		diags.addCode(Error, file, syntaxPos(data, line, col, msg), "yaml-syntax", yamlHint(msg))
 		return nil
 	}
 	if len(doc.Content) == 0 {

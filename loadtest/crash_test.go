@@ -19,9 +19,10 @@ import (
 // participant resumes with every answer acknowledged before the kill, that re-sending an
 // acknowledged answer gives the original sequence number, and that every acknowledged answer
 // is in the report exactly once. PARAAT_CRASH_ITERATIONS sets how many times (default 3).
+// It runs with PARAAT_LONG_TESTS=1, as the long-run step of .ci/run does.
 func TestCrash(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and kills real server processes")
+	if testing.Short() || os.Getenv("PARAAT_LONG_TESTS") != "1" {
+		t.Skip("a long run (builds and kills real server processes): set PARAAT_LONG_TESTS=1 (CI runs it in a step of its own)")
 	}
 	n := 3
 	if s := os.Getenv("PARAAT_CRASH_ITERATIONS"); s != "" {

@@ -1,60 +1,18 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
-	"fmt"
 	"net/http"
-	"strings"
+	"runtime/debug"
+	"slices"
 	"sync"
 	"time"
-
-	"golang.org/x/crypto/argon2"
 )
-
-// argon2id parameters (RFC 9106's second recommended option, with less memory).
-const (
-	kdfTime    = 3
-	kdfMemory  = 64 << 10 // KiB
-	kdfThreads = 2
-	kdfKeyLen  = 32
-)
-
-// HashPassword returns an argon2id hash in the PHC string format.
-func HashPassword(pw string) []byte {
-	salt := make([]byte, 16)
-	rand.Read(salt)
-	key := argon2.IDKey([]byte(pw), salt, kdfTime, kdfMemory, kdfThreads, kdfKeyLen)
-	return []byte(fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, kdfMemory, kdfTime, kdfThreads,
-		base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(key)))
-}
-
-// CheckPassword reports whether pw matches a hash made by HashPassword.
-func CheckPassword(hash []byte, pw string) bool {
-	parts := strings.Split(string(hash), "$")
-	if len(parts) != 6 || parts[1] != "argon2id" {
-		return false
-	}
-	var m uint32
-	var t uint32
-	var p uint8
-	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &m, &t, &p); err != nil {
-		return false
-	}
-	salt, err1 := base64.RawStdEncoding.DecodeString(parts[4])
-	key, err2 := base64.RawStdEncoding.DecodeString(parts[5])
-	if err1 != nil || err2 != nil {
-		return false
-	}
-	got := argon2.IDKey([]byte(pw), salt, t, m, p, uint32(len(key)))
-	return subtle.ConstantTimeCompare(got, key) == 1
-}
-
-// MinPassword is the shortest password accepted by `paraat user add`.
-const MinPassword = 10
 
 const cookieName = "paraat_session"
 
@@ -64,21 +22,53 @@ type login struct {
 	expires time.Time
 }
 
-// auth keeps facilitator logins in memory and limits failed attempts.
+// Login limits (SECURITY.md).
+const (
+	// MaxUserName is the longest account name `paraat user add` accepts.
+	MaxUserName = 40
+	// LoginFailures is how many failed logins a name or an address may have in LoginWindow.
+	LoginFailures = 5
+	LoginWindow   = time.Minute
+	// DefaultLoginMemoryMiB is how much memory password checks may take at once: one check
+	// with DefaultKDF. Checks beyond it are refused at once with 503 and Retry-After.
+	DefaultLoginMemoryMiB = 64
+)
+
+// releaseKiB is the size of a password check above which its memory is handed back to the
+// system at once.
+const releaseKiB = 16 << 10
+
+// auth keeps facilitator logins in memory, limits failed attempts and bounds the memory
+// that password checks take.
 type auth struct {
 	store  Store
 	now    func() time.Time
 	secure bool
 	ttl    time.Duration
+	dummy  func() []byte // a hash to check unknown names against, for equal timing
 
-	mu       sync.Mutex
-	logins   map[string]*login
-	failures map[string][]time.Time // name or address → recent failures
+	attempts *window
+	hashing  *budget
+
+	mu     sync.Mutex
+	logins map[string]*login
 }
 
-func newAuth(store Store, now func() time.Time, secure bool) *auth {
+func newAuth(store Store, now func() time.Time, secure bool, kdf KDF, memoryMiB int) *auth {
+	if memoryMiB <= 0 {
+		memoryMiB = DefaultLoginMemoryMiB
+	}
+	// The hash unknown names are checked against is made now, not at the first unknown name,
+	// where it would take memory outside the budget while another check runs.
+	dummy := kdf.Hash("not a password")
+	if kdf.MemoryKiB >= releaseKiB {
+		debug.FreeOSMemory()
+	}
 	return &auth{store: store, now: now, secure: secure, ttl: 12 * time.Hour,
-		logins: map[string]*login{}, failures: map[string][]time.Time{}}
+		dummy:    func() []byte { return dummy },
+		attempts: newWindow(now, LoginFailures, LoginWindow),
+		hashing:  &budget{free: int64(memoryMiB) << 10, total: int64(memoryMiB) << 10},
+		logins:   map[string]*login{}}
 }
 
 func randomToken() string {
@@ -87,54 +77,47 @@ func randomToken() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-const maxFailures = 5
-
-// limited reports whether a key had too many failures in the last minute.
-func (a *auth) limited(keys ...string) bool {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	cut := a.now().Add(-time.Minute)
-	for _, k := range keys {
-		fs := a.failures[k]
-		for len(fs) > 0 && fs[0].Before(cut) {
-			fs = fs[1:]
-		}
-		a.failures[k] = fs
-		if len(fs) == 0 {
-			delete(a.failures, k)
-		}
-		if len(fs) >= maxFailures {
-			return true
-		}
-	}
-	return false
-}
-
-func (a *auth) fail(keys ...string) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	for _, k := range keys {
-		a.failures[k] = append(a.failures[k], a.now())
-	}
-}
-
-// Login checks a password and returns a new login.
+// Login checks a password and returns a new login. The attempt is counted against the name
+// and the address before the password is hashed, in one step, so that concurrent attempts
+// cannot all pass a check made before any of them failed; a successful login gives its
+// count back.
 func (a *auth) Login(ctx context.Context, name, pw, addr string) (string, *login, error) {
-	keys := []string{"u:" + name, "a:" + addr}
-	if a.limited(keys...) {
-		return "", nil, Errorf(ERateLimited, "too many failed logins; wait a minute")
+	if len(name) > MaxUserName {
+		// No account has such a name; refusing it here keeps long names out of the limiter's
+		// memory, and costs an attacker as little as it costs the server.
+		return "", nil, Errorf(EUnauthorized, "wrong name or password")
+	}
+	keys := []string{"u:" + name, "a:" + host(addr)}
+	booked, wait := a.attempts.book(keys...)
+	if wait > 0 {
+		return "", nil, Limited(ERateLimited, wait, "too many failed logins for this name or from this address; wait a minute")
 	}
 	u, err := a.store.User(ctx, name)
 	if err != nil && !errors.Is(err, ErrNotFound) {
+		a.attempts.unbook(booked, keys...)
 		return "", nil, err
 	}
-	if err != nil || !CheckPassword(u.Hash, pw) {
-		if err != nil {
-			CheckPassword(dummyHash, pw) // same time for unknown names
-		}
-		a.fail(keys...)
+	hash := u.Hash
+	if err != nil {
+		hash = a.dummy() // same time and memory for unknown names
+	}
+	cost := int64(hashCost(hash))
+	if !a.hashing.take(cost) {
+		a.attempts.unbook(booked, keys...)
+		return "", nil, Limited(EUnavailable, time.Second, "the server is checking other passwords; try again in a second")
+	}
+	ok := CheckPassword(hash, pw)
+	if cost >= releaseKiB {
+		// The hash's memory is garbage now, but the runtime would keep it, and collect it
+		// only when the heap doubles: a few checks in a row would hold hundreds of MiB.
+		// Handing it back before the budget is freed makes the budget a bound on memory.
+		debug.FreeOSMemory()
+	}
+	a.hashing.give(cost)
+	if err != nil || !ok {
 		return "", nil, Errorf(EUnauthorized, "wrong name or password")
 	}
+	a.attempts.unbook(booked, keys...)
 	id := randomToken()
 	l := &login{user: u, csrf: randomToken(), expires: a.now().Add(a.ttl)}
 	a.mu.Lock()
@@ -142,8 +125,6 @@ func (a *auth) Login(ctx context.Context, name, pw, addr string) (string, *login
 	a.mu.Unlock()
 	return id, l, nil
 }
-
-var dummyHash = HashPassword("not a password")
 
 // session returns the login of a request, or nil.
 func (a *auth) session(r *http.Request) (string, *login) {
@@ -164,10 +145,48 @@ func (a *auth) session(r *http.Request) (string, *login) {
 	return ck.Value, l
 }
 
-func (a *auth) logout(id string) {
+// endUser ends every login of a user.
+func (a *auth) endUser(name string) {
 	a.mu.Lock()
-	delete(a.logins, id)
+	defer a.mu.Unlock()
+	for id, l := range a.logins {
+		if l.user.Name == name {
+			delete(a.logins, id)
+		}
+	}
+}
+
+// stale reports whether a login no longer matches its account: the account was removed, its
+// password was set anew, or it lost the admin right.
+func stale(l *login, u User, err error) bool {
+	if errors.Is(err, ErrNotFound) {
+		return true
+	}
+	if err != nil {
+		return false // the store is unreachable: keep the login, the request will fail anyway
+	}
+	return !bytes.Equal(u.Hash, l.user.Hash) || l.user.Admin && !u.Admin
+}
+
+// revalidate checks every login against the store and returns the names of the users whose
+// logins it ended.
+func (a *auth) revalidate(ctx context.Context) []string {
+	a.mu.Lock()
+	byUser := map[string]*login{}
+	for _, l := range a.logins {
+		byUser[l.user.Name] = l
+	}
 	a.mu.Unlock()
+	var ended []string
+	for name, l := range byUser {
+		u, err := a.store.User(ctx, name)
+		if stale(l, u, err) {
+			a.endUser(name)
+			ended = append(ended, name)
+		}
+	}
+	slices.Sort(ended)
+	return ended
 }
 
 func (a *auth) cookie(w http.ResponseWriter, value string, maxAge int) {
@@ -182,4 +201,29 @@ func checkCSRF(r *http.Request, l *login) error {
 		return Errorf(EForbidden, "missing or wrong CSRF token (X-CSRF-Token header)")
 	}
 	return nil
+}
+
+// budget is a non-blocking weighted semaphore: what does not fit now is refused at once,
+// since a queue of waiting password checks would itself hold memory and connections.
+type budget struct {
+	mu          sync.Mutex
+	free, total int64
+}
+
+// take reserves n units; a request larger than the whole budget runs alone.
+func (b *budget) take(n int64) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	n = min(n, b.total)
+	if n > b.free {
+		return false
+	}
+	b.free -= n
+	return true
+}
+
+func (b *budget) give(n int64) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.free += min(n, b.total)
 }

@@ -2,9 +2,12 @@ package server
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/paraat-nl/paraat/engine"
 )
@@ -56,13 +59,29 @@ func (c ErrorCode) Status() int {
 	return http.StatusInternalServerError
 }
 
-// Error is an error a user sees: a code and an English message.
+// Error is an error a user sees: a code and an English message. A refusal because of a limit
+// also says when to try again and carries a reference the server logs it under, so that an
+// operator can find the refusal a user reports.
 type Error struct {
-	Code    ErrorCode `json:"code"`
-	Message string    `json:"message"`
+	Code         ErrorCode `json:"code"`
+	Message      string    `json:"message"`
+	RetryAfterMS int64     `json:"retry_after_ms,omitempty"`
+	Reference    string    `json:"reference,omitempty"`
 }
 
 func (e *Error) Error() string { return e.Message }
+
+// Limited returns an *Error for a request refused by a limit: code (rate_limited or
+// unavailable), when to retry, and a fresh reference.
+func Limited(code ErrorCode, retry time.Duration, format string, args ...any) *Error {
+	e := Errorf(code, format, args...)
+	// Whole seconds, at least one: what the Retry-After header can say.
+	e.RetryAfterMS = max(1, int64((retry+time.Second-1)/time.Second)) * 1000
+	b := make([]byte, 5)
+	rand.Read(b)
+	e.Reference = "rl-" + hex.EncodeToString(b)
+	return e
+}
 
 // Errorf returns an *Error.
 func Errorf(code ErrorCode, format string, args ...any) *Error {

@@ -63,6 +63,7 @@ func balanced(s string) string {
 // TestProtocolExamples: every client message PROTOCOL.md shows is one the server accepts,
 // so the document and the decoder cannot drift apart unnoticed.
 func TestProtocolExamples(t *testing.T) {
+	t.Parallel()
 	examples := protocolExamples(t)
 	seen := map[string]bool{}
 	for _, ex := range examples {

@@ -3,7 +3,7 @@ package server
 import (
 	"cmp"
 	"context"
-	"net"
+	"errors"
 	"net/http"
 	"time"
 
@@ -20,7 +20,7 @@ type meResponse struct {
 
 func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	if !s.originOK(r) {
-		writeErr(w, Errorf(EForbidden, "origin not allowed"))
+		writeErr(w, Errorf(EForbidden, originRefused))
 		return
 	}
 	var req struct {
@@ -31,19 +31,20 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, err)
 		return
 	}
-	addr, _, _ := net.SplitHostPort(r.RemoteAddr)
-	id, l, err := s.auth.Login(r.Context(), req.Name, req.Password, addr)
+	id, l, err := s.auth.Login(r.Context(), req.Name, req.Password, s.clientAddr(r))
 	if err != nil {
-		writeErr(w, err)
+		s.refuse(w, r, err)
 		return
 	}
 	s.auth.cookie(w, id, int(s.auth.ttl/time.Second))
 	writeJSON(w, http.StatusOK, meResponse{User: l.user.Name, Admin: l.user.Admin, CSRF: l.csrf})
 }
 
+// handleLogout ends every login of the user, on every device, and closes the user's
+// websockets: logging out is what a facilitator does on leaving a shared computer, and what
+// an operator has them do when a password may have leaked.
 func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request, l *login) {
-	id, _ := s.auth.session(r)
-	s.auth.logout(id)
+	s.endUser(l.user.Name)
 	s.auth.cookie(w, "", -1)
 	w.WriteHeader(http.StatusNoContent)
 }
@@ -117,17 +118,17 @@ func (s *Server) handleScenarios(w http.ResponseWriter, r *http.Request) {
 		Scenarios []ScenarioSummary `json:"scenarios"`
 		Lenses    []lensView        `json:"lenses"`
 	}{Scenarios: []ScenarioSummary{}, Lenses: []lensView{}}
-	for _, sc := range s.cfg.Library.Scenarios {
+	for _, sc := range s.lib().Scenarios {
 		out.Scenarios = append(out.Scenarios, summaryOf(sc))
 	}
-	for _, id := range s.cfg.Library.Corpus.Lenses() {
-		out.Lenses = append(out.Lenses, lensView{ID: id, Title: T(s.cfg.Library.Corpus.Lens(id).Title())})
+	for _, id := range s.lib().Corpus.Lenses() {
+		out.Lenses = append(out.Lenses, lensView{ID: id, Title: T(s.lib().Corpus.Lens(id).Title())})
 	}
 	writeJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) handleScenario(w http.ResponseWriter, r *http.Request) {
-	sc := s.cfg.Library.Scenario(r.PathValue("id"))
+	sc := s.lib().Scenario(r.PathValue("id"))
 	if sc == nil {
 		writeErr(w, Errorf(ENotFound, "no scenario %q", r.PathValue("id")))
 		return
@@ -165,12 +166,16 @@ func (s *Server) handleCreateSession(w http.ResponseWriter, r *http.Request, l *
 		writeErr(w, err)
 		return
 	}
+	if err := req.Check(); err != nil {
+		writeErr(w, err)
+		return
+	}
 	row, err := s.cfg.Live.Create(r.Context(), l.user.Name, req)
 	if err != nil {
 		writeErr(w, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, Info(row, s.cfg.Library, s.baseURL(r)))
+	writeJSON(w, http.StatusCreated, Info(row, s.lib(), s.baseURL(r)))
 }
 
 func (s *Server) handleSessions(w http.ResponseWriter, r *http.Request, l *login) {
@@ -188,30 +193,34 @@ func (s *Server) handleSessions(w http.ResponseWriter, r *http.Request, l *login
 		if m, err := ParseMeta(row.Meta); err == nil && m.Study {
 			continue
 		}
-		out = append(out, Info(row, s.cfg.Library, s.baseURL(r)))
+		out = append(out, Info(row, s.lib(), s.baseURL(r)))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"sessions": out})
 }
 
 func (s *Server) handleSession(w http.ResponseWriter, r *http.Request, l *login, row SessionRow) {
-	writeJSON(w, http.StatusOK, Info(row, s.cfg.Library, s.baseURL(r)))
+	writeJSON(w, http.StatusOK, Info(row, s.lib(), s.baseURL(r)))
 }
 
 func (s *Server) handleJoinLookup(w http.ResponseWriter, r *http.Request) {
-	if err := s.cfg.Codes.Check(r.RemoteAddr); err != nil {
-		writeErr(w, err)
+	right, err := s.cfg.Codes.Try(s.clientAddr(r))
+	if err != nil {
+		s.refuse(w, r, err)
 		return
 	}
 	code := NormalizeCode(r.PathValue("code"))
 	if code == "" {
-		s.cfg.Codes.Fail(r.RemoteAddr)
 		writeErr(w, Errorf(ENotFound, "no session with this code"))
 		return
 	}
 	row, err := s.cfg.Store.SessionByCode(r.Context(), code)
-	if err != nil {
-		s.cfg.Codes.Fail(r.RemoteAddr)
+	if errors.Is(err, ErrNotFound) {
 		writeErr(w, Errorf(ENotFound, "no session with code %s", FormatCode(code)))
+		return
+	}
+	right()
+	if err != nil {
+		writeErr(w, err)
 		return
 	}
 	m, _ := ParseMeta(row.Meta)
@@ -219,19 +228,25 @@ func (s *Server) handleJoinLookup(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, Errorf(EExpired, "this join code has expired"))
 		return
 	}
-	in := Info(row, s.cfg.Library, "")
+	in := Info(row, s.lib(), "")
 	writeJSON(w, http.StatusOK, map[string]any{"session": row.ID, "title": in.Title, "scenario": row.Scenario,
 		"scope": in.Scope, "roles": in.Roles, "teams": in.Teams})
 }
 
 func (s *Server) handleStudy(w http.ResponseWriter, r *http.Request) {
 	if !s.originOK(r) {
-		writeErr(w, Errorf(EForbidden, "origin not allowed"))
+		writeErr(w, Errorf(EForbidden, originRefused))
 		return
 	}
 	var req StudyRequest
 	if err := decodeBody(w, r, &req); err != nil {
 		writeErr(w, err)
+		return
+	}
+	// Every run is a session in the store: an address may start a classroom's worth a
+	// minute, not fill the disk.
+	if _, wait := s.studies.book(host(s.clientAddr(r))); wait > 0 {
+		s.refuse(w, r, Limited(ERateLimited, wait, "more than %d self-study runs a minute from this address; wait a moment", s.cfg.StudyPerMinute))
 		return
 	}
 	st, err := s.cfg.Live.Study(r.Context(), req)
@@ -263,6 +278,7 @@ func (s *Server) handleReportJSON(w http.ResponseWriter, r *http.Request, l *log
 func (s *Server) handleReportCSV(w http.ResponseWriter, r *http.Request, l *login, row SessionRow) {
 	if rep := s.report(w, r, row); rep != nil {
 		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-store")
 		w.Header().Set("Content-Disposition", `attachment; filename="paraat-`+row.ID+`.csv"`)
 		rep.WriteCSV(w)
 	}
@@ -271,7 +287,8 @@ func (s *Server) handleReportCSV(w http.ResponseWriter, r *http.Request, l *logi
 func (s *Server) handleReportHTML(w http.ResponseWriter, r *http.Request, l *login, row SessionRow) {
 	if rep := s.report(w, r, row); rep != nil {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
+		w.Header().Set("Cache-Control", "no-store")
+		w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'")
 		rep.WriteHTML(w)
 	}
 }
@@ -289,17 +306,32 @@ func (s *Server) handleStudyReport(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handleWS(w http.ResponseWriter, r *http.Request) {
 	var user *User
-	if _, l := s.auth.session(r); l != nil {
+	if _, l := s.auth.session(r); l != nil && s.current(r.Context(), l) {
 		u := l.user
 		user = &u
 	}
+	addr := s.clientAddr(r)
+	if err := s.conns.take(addr); err != nil {
+		s.refuse(w, r, err)
+		return
+	}
 	ws, err := s.upgrader.Upgrade(w, r, nil)
 	if err != nil {
+		s.conns.give(addr)
 		return // the upgrader has answered
+	}
+	if user != nil {
+		s.sockets.add(user.Name, ws)
 	}
 	// The connection outlives the request: it stops when the client or the live layer closes it.
 	// It runs on a goroutine of its own so that this one returns and net/http lets go of the
 	// request's buffers and deep stack: with thousands of connections that is most of the
 	// memory each costs.
-	go s.cfg.Live.Serve(context.WithoutCancel(r.Context()), ws, user)
+	go func() {
+		s.cfg.Live.Serve(WithClientAddr(context.WithoutCancel(r.Context()), addr), ws, user)
+		if user != nil {
+			s.sockets.remove(user.Name, ws)
+		}
+		s.conns.give(addr)
+	}()
 }

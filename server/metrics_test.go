@@ -18,19 +18,17 @@ import (
 
 // TestMetrics checks who may read GET /api/metrics and that it carries the live counters.
 func TestMetrics(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "m.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer store.Close()
-	lib, diags := engine.Load(scenarios.FS())
-	if diags.Errors() > 0 {
-		t.Fatal(diags.Err())
-	}
+	lib := builtin(t)
 	mgr := live.New(store, lib, live.Options{})
 	defer mgr.Shutdown(ctx)
-	srv, err := server.New(server.Config{Store: store, Library: lib, Live: mgr, Web: fstest.MapFS{}})
+	srv, err := server.New(server.Config{Store: store, Library: lib, Live: mgr, Web: fstest.MapFS{}, KDF: server.TestKDF})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,4 +60,14 @@ func TestMetrics(t *testing.T) {
 	if st, _ := get(http.Header{"X-Forwarded-For": {"203.0.113.7"}}); st != http.StatusForbidden {
 		t.Errorf("proxied request: status %d, want 403", st)
 	}
+}
+
+// builtin is the built-in library, loaded once for all tests.
+func builtin(t testing.TB) *engine.Library {
+	t.Helper()
+	lib, diags := scenarios.Library()
+	if lib.Scenario("voorbeeld") == nil {
+		t.Fatalf("the built-in example does not load: %v", diags.Err())
+	}
+	return lib
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -23,6 +24,9 @@ const (
 	MaxNameRunes   = 40
 	MessagesPerSec = 20
 	MessageBurst   = 40
+	MaxSeq         = 1 << 53 // exact in a JavaScript number
+	MaxTimeLimitMS = 24 * 60 * 60 * 1000
+	MaxList        = 100 // options, rubric items
 )
 
 // Client message types.
@@ -85,11 +89,21 @@ func Decode(data []byte) (ClientMsg, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&m); err != nil {
+		// The refusal names the message it refuses when its ref can be read at all.
+		var ref struct {
+			Ref string `json:"ref"`
+		}
+		if json.Unmarshal(data, &ref) != nil || len(ref.Ref) > MaxRef {
+			ref.Ref = ""
+		}
 		var ute *json.UnmarshalTypeError
 		if errors.As(err, &ute) {
-			return ClientMsg{}, Errorf(EBadJSON, "field %q has the wrong type", ute.Field)
+			return ClientMsg{Ref: ref.Ref}, Errorf(EBadJSON, "field %q has the wrong type", ute.Field)
 		}
-		return ClientMsg{}, Errorf(EBadJSON, "malformed JSON: %v", err)
+		if f, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+			return ClientMsg{Ref: ref.Ref}, Errorf(EBadJSON, "unknown field %s: not part of the protocol", truncate(f, 60))
+		}
+		return ClientMsg{Ref: ref.Ref}, Errorf(EBadJSON, "malformed JSON: %v", err)
 	}
 	if dec.More() {
 		return ClientMsg{}, Errorf(EBadJSON, "one JSON object per message")
@@ -104,7 +118,17 @@ func Decode(data []byte) (ClientMsg, error) {
 		return ClientMsg{}, Errorf(EInvalid, "ref is longer than %d bytes", MaxRef)
 	}
 	if m.LastSeq < 0 || m.TimeLimitMS < 0 {
-		return ClientMsg{}, Errorf(EInvalid, "negative numbers are not allowed")
+		return m, Errorf(EInvalid, "negative numbers are not allowed")
+	}
+	// Bounded so that no number overflows where it becomes a duration or a sequence.
+	if m.LastSeq > MaxSeq {
+		return m, Errorf(EInvalid, "last_seq is larger than %d", int64(MaxSeq))
+	}
+	if m.TimeLimitMS > MaxTimeLimitMS {
+		return m, Errorf(EInvalid, "time_limit_ms is larger than %d (a day)", MaxTimeLimitMS)
+	}
+	if len(m.Items) > MaxList || m.Answer != nil && (len(m.Answer.Options) > MaxList || len(m.Answer.Items) > MaxList) {
+		return m, Errorf(EInvalid, "a list has more than %d entries", MaxList)
 	}
 	switch m.Type {
 	case MsgJoin:
@@ -269,13 +293,16 @@ type Ack struct {
 	Duplicate bool   `json:"duplicate"`
 }
 
-// ErrorMsg is a refusal.
+// ErrorMsg is a refusal. A refusal by a limit says when to retry and carries the reference
+// the server logs it under.
 type ErrorMsg struct {
-	Type    string    `json:"type"`
-	Seq     int64     `json:"seq"`
-	Ref     string    `json:"ref,omitempty"`
-	Code    ErrorCode `json:"code"`
-	Message string    `json:"message"`
+	Type         string    `json:"type"`
+	Seq          int64     `json:"seq"`
+	Ref          string    `json:"ref,omitempty"`
+	Code         ErrorCode `json:"code"`
+	Message      string    `json:"message"`
+	RetryAfterMS int64     `json:"retry_after_ms,omitempty"`
+	Reference    string    `json:"reference,omitempty"`
 }
 
 // AggregatesMsg carries the facilitator's live overview.

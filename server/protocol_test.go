@@ -1,12 +1,15 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestDecode(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		in, code string
 	}{
@@ -73,6 +76,7 @@ func FuzzDecode(f *testing.F) {
 }
 
 func TestCodes(t *testing.T) {
+	t.Parallel()
 	seen := map[string]bool{}
 	for i := 0; i < 1000; i++ {
 		c := NewCode()
@@ -89,8 +93,67 @@ func TestCodes(t *testing.T) {
 	}
 }
 
+// TestKDFParameters: production hashes keep RFC 9106's parameters with 64 MiB; parameters
+// round-trip through their notation and absurd ones are refused, also inside a stored hash.
+func TestKDFParameters(t *testing.T) {
+	t.Parallel()
+	if DefaultKDF != (KDF{Time: 3, MemoryKiB: 64 << 10, Threads: 2}) || DefaultKDF.String() != "m=65536,t=3,p=2" {
+		t.Fatalf("production parameters changed: %v", DefaultKDF)
+	}
+	if k, err := ParseKDF(TestKDF.String()); err != nil || k != TestKDF {
+		t.Fatalf("round trip: %v %v", k, err)
+	}
+	for _, bad := range []string{"", "m=1,t=1,p=1", "m=65536,t=0,p=1", "m=4294967295,t=1,p=1", "m=65536,t=99,p=1", "m=65536,t=1,p=0", "t=1"} {
+		if _, err := ParseKDF(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+	forged := []byte("$argon2id$v=19$m=4194304,t=1,p=1$c2FsdHNhbHRzYWx0$a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2U")
+	if CheckPassword(forged, "x") || hashCost(forged) != 0 {
+		t.Fatal("a hash asking for 4 GiB was checked")
+	}
+}
+
+// TestLoginBudget: a password check that does not fit in the memory budget is refused at
+// once with unavailable and Retry-After, and the attempt does not count as a failure.
+func TestLoginBudget(t *testing.T) {
+	t.Parallel()
+	store := &oneUser{u: User{Name: "anna", Hash: KDF{Time: 1, MemoryKiB: 8 << 10, Threads: 1}.Hash("correct horse battery")}}
+	a := newAuth(store, time.Now, false, TestKDF, 8)
+	if !a.hashing.take(1) { // another check holds part of the budget
+		t.Fatal("empty budget")
+	}
+	_, _, err := a.Login(context.Background(), "anna", "correct horse battery", "192.0.2.1:1")
+	if e := ErrorOf(err); e.Code != EUnavailable || e.RetryAfterMS <= 0 || e.Reference == "" {
+		t.Fatalf("over budget: %v", e)
+	}
+	a.hashing.give(1)
+	for i := range LoginFailures {
+		if _, _, err := a.Login(context.Background(), "anna", "correct horse battery", "192.0.2.1:1"); err != nil {
+			t.Fatalf("login %d after the budget freed: %v", i, err)
+		}
+	}
+	if _, _, err := a.Login(context.Background(), "anna", "wrong", "192.0.2.1:1"); ErrorOf(err).Code != EUnauthorized {
+		t.Fatalf("wrong password: %v", err)
+	}
+}
+
+// oneUser is a store of one account, for the login logic alone.
+type oneUser struct {
+	Store
+	u User
+}
+
+func (s *oneUser) User(_ context.Context, name string) (User, error) {
+	if name != s.u.Name {
+		return User{}, ErrNotFound
+	}
+	return s.u, nil
+}
+
 func TestPassword(t *testing.T) {
-	h := HashPassword("correct horse battery")
+	t.Parallel()
+	h := TestKDF.Hash("correct horse battery")
 	if !CheckPassword(h, "correct horse battery") || CheckPassword(h, "wrong") || !strings.HasPrefix(string(h), "$argon2id$") {
 		t.Fatal("argon2id round trip")
 	}

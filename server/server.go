@@ -9,9 +9,12 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -35,7 +38,30 @@ type Config struct {
 	// Codes limits wrong join codes per address; share it with the live layer so that the
 	// HTTP lookup and the websocket join count together. Nil: a guard of the server's own.
 	Codes *CodeGuard
+	// KDF are the argon2id parameters of new password hashes; the server uses them for the
+	// hash it checks unknown names against. Zero: DefaultKDF.
+	KDF KDF
+	// LoginMemoryMiB bounds the memory password checks take at once (DefaultLoginMemoryMiB).
+	LoginMemoryMiB int
+	// TrustedProxies are the addresses of reverse proxies whose X-Forwarded-For and
+	// X-Forwarded-Proto headers are believed; from anyone else those headers are ignored.
+	TrustedProxies []netip.Prefix
+	// MaxConnsPerAddr and MaxConns cap open websockets per client address and in all
+	// (DefaultMaxConnsPerAddr, DefaultMaxConns).
+	MaxConnsPerAddr, MaxConns int
+	// StudyPerMinute caps the self-study runs one address may start a minute
+	// (DefaultStudyPerMinute).
+	StudyPerMinute int
 }
+
+// Defaults of the limits in Config (SECURITY.md).
+const (
+	// A room behind one NAT shares an address: the cap per address leaves room for a large
+	// hall, the overall cap for the measured 10,000 participants.
+	DefaultMaxConnsPerAddr = 1000
+	DefaultMaxConns        = 20000
+	DefaultStudyPerMinute  = 120
+)
 
 // Validate checks the configuration.
 func (c *Config) Validate() error {
@@ -51,13 +77,21 @@ func (c *Config) Validate() error {
 	}
 	for _, o := range c.Origins {
 		u, err := url.Parse(o)
-		if err != nil || u.Scheme == "" || u.Host == "" || u.Path != "" {
-			errs = append(errs, fmt.Errorf("origin %q: want scheme://host[:port]", o))
+		if err != nil || u.Scheme != "http" && u.Scheme != "https" || u.Host == "" || u.Path != "" && u.Path != "/" {
+			errs = append(errs, fmt.Errorf("origin %q: want http(s)://host[:port]", o))
 		}
 	}
+	if c.KDF != (KDF{}) {
+		if err := c.KDF.check(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if c.LoginMemoryMiB < 0 || c.MaxConnsPerAddr < 0 || c.MaxConns < 0 || c.StudyPerMinute < 0 {
+		errs = append(errs, errors.New("limits cannot be negative"))
+	}
 	if c.BaseURL != "" {
-		if u, err := url.Parse(c.BaseURL); err != nil || u.Scheme == "" || u.Host == "" {
-			errs = append(errs, fmt.Errorf("base URL %q: want scheme://host[:port]", c.BaseURL))
+		if u, err := url.Parse(c.BaseURL); err != nil || u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
+			errs = append(errs, fmt.Errorf("base URL %q: want http(s)://host[:port]", c.BaseURL))
 		}
 	}
 	return errors.Join(errs...)
@@ -70,9 +104,14 @@ type Server struct {
 	log      *slog.Logger
 	upgrader websocket.Upgrader
 	mux      *http.ServeMux
+	library  atomic.Pointer[engine.Library] // cfg.Library, replaced by SetLibrary
 
 	analysesMu sync.Mutex
-	analyses   map[string]*analyze.Report // by scenario id: the library does not change
+	analyses   map[*engine.Scenario]*analyze.Report // by scenario, for the library being served (SetLibrary clears it)
+	origins    map[string]bool                      // allowed origins, scheme://host[:port], lower case
+	conns      *connCap
+	studies    *window
+	sockets    sockets
 }
 
 // New returns a server; cfg must be valid.
@@ -89,16 +128,36 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Codes == nil {
 		cfg.Codes = NewCodeGuard(cfg.Now)
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, auth: newAuth(cfg.Store, cfg.Now, cfg.SecureCookies)}
+	if cfg.KDF == (KDF{}) {
+		cfg.KDF = DefaultKDF
+	}
+	if cfg.MaxConnsPerAddr == 0 {
+		cfg.MaxConnsPerAddr = DefaultMaxConnsPerAddr
+	}
+	if cfg.MaxConns == 0 {
+		cfg.MaxConns = DefaultMaxConns
+	}
+	if cfg.StudyPerMinute == 0 {
+		cfg.StudyPerMinute = DefaultStudyPerMinute
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger, auth: newAuth(cfg.Store, cfg.Now, cfg.SecureCookies, cfg.KDF, cfg.LoginMemoryMiB),
+		origins: map[string]bool{}, conns: newConnCap(cfg.MaxConnsPerAddr, cfg.MaxConns),
+		studies: newWindow(cfg.Now, cfg.StudyPerMinute, time.Minute)}
+	s.library.Store(cfg.Library)
+	for _, o := range append([]string{cfg.BaseURL}, cfg.Origins...) {
+		if u, err := url.Parse(o); err == nil && u.Host != "" {
+			s.origins[strings.ToLower(u.Scheme+"://"+u.Host)] = true
+		}
+	}
 	// Small read buffers and no write buffer of its own per connection: client messages are
 	// small, and the live layer writes frames it has serialised once (see live/conn.go).
 	s.upgrader = websocket.Upgrader{ReadBufferSize: 1024, WriteBufferPool: &sync.Pool{}, CheckOrigin: s.originOK,
 		Error: func(w http.ResponseWriter, r *http.Request, status int, reason error) {
-			code := EInvalid
+			code, msg := EInvalid, reason.Error()
 			if status == http.StatusForbidden {
-				code = EForbidden
+				code, msg = EForbidden, originRefused
 			}
-			writeJSON(w, status, map[string]any{"error": Error{Code: code, Message: reason.Error()}})
+			writeJSON(w, status, map[string]any{"error": Error{Code: code, Message: msg}})
 		}}
 	s.routes()
 	return s, nil
@@ -106,10 +165,25 @@ func New(cfg Config) (*Server, error) {
 
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.Header().Set("Referrer-Policy", "same-origin")
+	h := w.Header()
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "same-origin")
+	// No page of paraat is meant to be framed (clickjacking of the facilitator console). The
+	// UI loads its own scripts, styles and websocket only, with no inline script or style
+	// and no innerHTML (web/static/js/dom.js); the HTML report sets a stricter policy.
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Content-Security-Policy", uiPolicy)
+	h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=()")
+	h.Set("Cross-Origin-Opener-Policy", "same-origin")
+	if s.cfg.SecureCookies {
+		h.Set("Strict-Transport-Security", "max-age=31536000")
+	}
 	s.mux.ServeHTTP(w, r)
 }
+
+// uiPolicy is the Content-Security-Policy of every response but the HTML report.
+const uiPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+	"object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
 // routes is the one route table.
 func (s *Server) routes() {
@@ -169,7 +243,18 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 
 func writeErr(w http.ResponseWriter, err error) {
 	e := ErrorOf(err)
+	if e.RetryAfterMS > 0 {
+		w.Header().Set("Retry-After", strconv.FormatInt((e.RetryAfterMS+999)/1000, 10))
+	}
 	writeJSON(w, e.Code.Status(), map[string]any{"error": e})
+}
+
+// refuse answers a request refused by a limit and logs it under the error's reference.
+func (s *Server) refuse(w http.ResponseWriter, r *http.Request, err error) {
+	if e := ErrorOf(err); e.Reference != "" {
+		s.log.Info("refused", "ref", e.Reference, "code", e.Code, "addr", s.clientAddr(r), "path", r.URL.Path, "reason", e.Message)
+	}
+	writeErr(w, err)
 }
 
 func decodeBody(w http.ResponseWriter, r *http.Request, v any) error {
@@ -189,37 +274,53 @@ func decodeBody(w http.ResponseWriter, r *http.Request, v any) error {
 	return nil
 }
 
-// originOK accepts requests without an Origin (not from a browser), from the server's own
-// origin, and from the configured origins.
+// originRefused explains a refused Origin, for the operator who sees it first: serving under
+// a host name needs that name as the base URL.
+const originRefused = "origin not allowed: the server accepts its --base-url and --origins (scheme included), " +
+	"and without --base-url only addresses and localhost"
+
+// originOK accepts requests without an Origin (not from a browser) and from the allowed
+// origins, scheme included: the base URL and --origins. Without a base URL the request's own
+// origin is allowed only when its host is an IP address or localhost: a page of another name
+// that DNS-rebinds to this server would otherwise pass as its own origin.
 func (s *Server) originOK(r *http.Request) bool {
 	o := r.Header.Get("Origin")
 	if o == "" {
 		return true
 	}
 	u, err := url.Parse(o)
-	if err != nil {
+	if err != nil || u.Host == "" || u.Path != "" || u.User != nil {
 		return false
 	}
-	if strings.EqualFold(u.Host, r.Host) {
+	o = strings.ToLower(u.Scheme + "://" + u.Host)
+	if s.origins[o] {
 		return true
 	}
-	for _, a := range s.cfg.Origins {
-		if strings.EqualFold(strings.TrimSuffix(a, "/"), o) {
-			return true
-		}
+	if s.cfg.BaseURL != "" || !strings.EqualFold(u.Host, r.Host) || u.Scheme != s.scheme(r) {
+		return false
 	}
-	return false
+	h := u.Hostname()
+	_, err = netip.ParseAddr(h)
+	return err == nil || strings.EqualFold(h, "localhost")
+}
+
+// scheme is the scheme the client used: https over TLS or, from a trusted proxy, as its
+// X-Forwarded-Proto says.
+func (s *Server) scheme(r *http.Request) string {
+	if r.TLS != nil {
+		return "https"
+	}
+	if s.trusted(r.RemoteAddr) && strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https") {
+		return "https"
+	}
+	return "http"
 }
 
 func (s *Server) baseURL(r *http.Request) string {
 	if s.cfg.BaseURL != "" {
-		return s.cfg.BaseURL
+		return strings.TrimSuffix(s.cfg.BaseURL, "/")
 	}
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	return scheme + "://" + r.Host
+	return s.scheme(r) + "://" + r.Host
 }
 
 type userKey struct{}
@@ -229,13 +330,13 @@ type userKey struct{}
 func (s *Server) facilitator(next func(http.ResponseWriter, *http.Request, *login)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		_, l := s.auth.session(r)
-		if l == nil {
+		if l == nil || !s.current(r.Context(), l) {
 			writeErr(w, Errorf(EUnauthorized, "log in first"))
 			return
 		}
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			if !s.originOK(r) {
-				writeErr(w, Errorf(EForbidden, "origin not allowed"))
+				writeErr(w, Errorf(EForbidden, originRefused))
 				return
 			}
 			if err := checkCSRF(r, l); err != nil {

@@ -44,6 +44,24 @@ type CreateSession struct {
 	ExpiresInMS int64      `json:"expires_in_ms"`
 }
 
+// Bounds of CreateSession (SECURITY.md).
+const (
+	MaxExpiresInMS = 7 * 24 * 60 * 60 * 1000
+	MaxTeams       = 50
+)
+
+// Check bounds the numbers and lists of a request before anything multiplies or walks them:
+// expires_in_ms in particular would overflow as a duration.
+func (c CreateSession) Check() error {
+	if c.ExpiresInMS < 0 || c.ExpiresInMS > MaxExpiresInMS {
+		return Errorf(EInvalid, "expires_in_ms must be between a minute and 7 days")
+	}
+	if len(c.Teams) > MaxTeams || len(c.Roles) > MaxList {
+		return Errorf(EInvalid, "at most %d teams and %d roles", MaxTeams, MaxList)
+	}
+	return nil
+}
+
 // StudyRequest is the body of POST /api/study.
 type StudyRequest struct {
 	Scenario string `json:"scenario"`

@@ -124,6 +124,7 @@ type DiagnosticView struct {
 	Line     int    `json:"line,omitempty"`
 	Column   int    `json:"column,omitempty"`
 	Message  string `json:"message"`
+	Code     string `json:"code"` // stable; `paraat explain CODE` documents it
 	// Text is the whole diagnostic as `paraat check` prints it: file:line:column: message.
 	Text string `json:"text"`
 }
@@ -149,14 +150,14 @@ const draftBound = 1500
 func (s *Server) analysisOf(sc *engine.Scenario) *analyze.Report {
 	s.analysesMu.Lock()
 	defer s.analysesMu.Unlock()
-	if r, ok := s.analyses[sc.ID.Value]; ok {
+	if r, ok := s.analyses[sc]; ok {
 		return r
 	}
 	if s.analyses == nil {
-		s.analyses = map[string]*analyze.Report{}
+		s.analyses = map[*engine.Scenario]*analyze.Report{}
 	}
-	r := analyze.Analyze(sc, s.cfg.Library.Corpus, analyze.Options{})
-	s.analyses[sc.ID.Value] = r
+	r := analyze.Analyze(sc, s.lib().Corpus, analyze.Options{})
+	s.analyses[sc] = r
 	return r
 }
 
@@ -251,7 +252,7 @@ func checkResult(diags *engine.Diagnostics, file string) CheckResult {
 			continue
 		}
 		v := DiagnosticView{Severity: dg.Severity.String(), File: dg.File, Line: dg.Pos.Line, Column: dg.Pos.Column,
-			Message: dg.Message, Text: dg.String()}
+			Message: dg.Message, Code: dg.Code, Text: dg.String()}
 		if dg.Severity == engine.Error {
 			r.Errors++
 		} else {
@@ -266,15 +267,15 @@ func checkResult(diags *engine.Diagnostics, file string) CheckResult {
 // handleScenarioSource answers GET /api/scenarios/{id}/source: the full scenario for the
 // viewer, with the library's warnings about it. Facilitators only: it gives every answer away.
 func (s *Server) handleScenarioSource(w http.ResponseWriter, r *http.Request, l *login) {
-	sc := s.cfg.Library.Scenario(r.PathValue("id"))
+	sc := s.lib().Scenario(r.PathValue("id"))
 	if sc == nil {
 		writeErr(w, Errorf(ENotFound, "no scenario %q", r.PathValue("id")))
 		return
 	}
 	diags := &engine.Diagnostics{}
-	s.cfg.Library.Warn(diags)
+	s.lib().Warn(diags)
 	res := checkResult(diags, sc.File)
-	d := SourceOf(s.cfg.Library, sc)
+	d := SourceOf(s.lib(), sc)
 	res.Scenario = &d
 	res.Analysis = s.analysisOf(sc)
 	writeJSON(w, http.StatusOK, res)
@@ -299,12 +300,12 @@ func (s *Server) handleCheck(w http.ResponseWriter, r *http.Request, l *login) {
 		return
 	}
 	diags := &engine.Diagnostics{}
-	sc, ok := engine.ParseScenario(checkFile, data, s.cfg.Library.Corpus, diags)
+	sc, ok := engine.ParseScenario(checkFile, data, s.lib().Corpus, diags)
 	var d *SourceDetail
 	if ok {
 		// A one-scenario library, so that the library-wide warnings (questions the lens does
 		// not address) apply to the draft too; those about the corpus are filtered out below.
-		lib := &engine.Library{Corpus: s.cfg.Library.Corpus, Scenarios: []*engine.Scenario{sc}}
+		lib := &engine.Library{Corpus: s.lib().Corpus, Scenarios: []*engine.Scenario{sc}}
 		lib.Warn(diags)
 		sd := SourceOf(lib, sc)
 		d = &sd
@@ -313,7 +314,7 @@ func (s *Server) handleCheck(w http.ResponseWriter, r *http.Request, l *login) {
 	res := checkResult(diags, checkFile)
 	res.Scenario = d
 	if sc != nil && ok {
-		res.Analysis = analyze.Analyze(sc, s.cfg.Library.Corpus, analyze.Options{Bound: draftBound})
+		res.Analysis = analyze.Analyze(sc, s.lib().Corpus, analyze.Options{Bound: draftBound})
 	}
 	writeJSON(w, http.StatusOK, res)
 }

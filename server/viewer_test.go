@@ -39,19 +39,16 @@ func newViewerEnv(t *testing.T) *viewerEnv {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	lib, diags := engine.Load(scenarios.FS())
-	if lib.Scenario("voorbeeld") == nil {
-		t.Fatalf("the built-in example does not load: %v", diags.Err())
-	}
+	lib := builtin(t)
 	mgr := live.New(store, lib, live.Options{})
 	t.Cleanup(func() { mgr.Shutdown(ctx) })
-	srv, err := server.New(server.Config{Store: store, Library: lib, Live: mgr, Web: fstest.MapFS{}})
+	srv, err := server.New(server.Config{Store: store, Library: lib, Live: mgr, Web: fstest.MapFS{}, KDF: server.TestKDF})
 	if err != nil {
 		t.Fatal(err)
 	}
 	hs := httptest.NewServer(srv)
 	t.Cleanup(hs.Close)
-	if err := store.PutUser(ctx, server.User{Name: "anna", Hash: server.HashPassword("correct horse battery")}); err != nil {
+	if err := store.PutUser(ctx, server.User{Name: "anna", Hash: server.TestKDF.Hash("correct horse battery")}); err != nil {
 		t.Fatal(err)
 	}
 	jar, _ := cookiejar.New(nil)
@@ -93,6 +90,7 @@ type errBody struct {
 // TestScenarioSource: the full scenario, with what participants only see after a reveal,
 // is for facilitators only, and quotes every statement it cites.
 func TestScenarioSource(t *testing.T) {
+	t.Parallel()
 	e := newViewerEnv(t)
 	var eb errBody
 	if st := e.do(e.anon, "GET", "/api/scenarios/voorbeeld/source", "", "", "", &eb); st != http.StatusUnauthorized || eb.Error.Code != server.EUnauthorized {
@@ -149,6 +147,7 @@ func TestScenarioSource(t *testing.T) {
 // TestCheck: a pasted draft gets the diagnostics of `paraat check`, and its detail when it
 // loads; only a logged-in facilitator with the CSRF token may send one.
 func TestCheck(t *testing.T) {
+	t.Parallel()
 	e := newViewerEnv(t)
 	good, err := fs.ReadFile(scenarios.FS(), "voorbeeld.yaml")
 	if err != nil {

@@ -23,6 +23,8 @@ func runAnalyze(ctx context.Context, args []string, env func(string) string, std
 	seed := fl.Uint64("seed", analyze.DefaultSeed, "seed of the random playthroughs")
 	markdown := fl.Bool("markdown", false, "print the library overview of docs/CONTENT.md: briefs and summaries")
 	outFile := fl.String("o", "", "write to this file instead of standard output")
+	var corpus corpusOptions
+	corpus.flags(fl)
 	fl.Usage = func() {
 		fmt.Fprintln(stderr, "usage: paraat analyze [--json | --markdown] [--lens L] [-o FILE] [PATH...]")
 		fl.PrintDefaults()
@@ -30,7 +32,8 @@ func runAnalyze(ctx context.Context, args []string, env func(string) string, std
 	if err := fl.Parse(interleaved(fl, args)); err != nil {
 		return 2
 	}
-	lib, diags := loadLibrary(fl.Args())
+	ld := loadLayered(fl.Args(), corpus)
+	lib, diags := ld.lib, ld.diags
 	if diags.Errors() > 0 {
 		printDiags(stderr, diags, false)
 		fmt.Fprintf(stderr, "paraat analyze: %d errors; files with errors are not analysed\n", diags.Errors())

@@ -11,7 +11,7 @@ const analyzeLib = "../../engine/analyze/testdata/lib"
 
 // TestAnalyzeJSON: the full JSON of a fixture scenario, kept as a golden file.
 func TestAnalyzeJSON(t *testing.T) {
-	code, out, errs := paraat(t, "", "analyze", "--json", "--runs", "100", analyzeLib+"/sound.yaml")
+	code, out, errs := paraat(t, "", "analyze", "--json", "--no-builtin", "--runs", "100", analyzeLib+"/sound.yaml")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}

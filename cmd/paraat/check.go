@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/paraat-nl/paraat/engine"
 	"github.com/paraat-nl/paraat/engine/analyze"
@@ -14,11 +13,15 @@ import (
 func runCheck(ctx context.Context, args []string, env func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fl := flag.NewFlagSet("check", flag.ContinueOnError)
 	fl.SetOutput(stderr)
-	sources := fl.String("sources", "", "folder with the policy source texts; verifies every quote")
+	var sources stringList
+	fl.Var(&sources, "sources", "folder with the policy source texts; verifies every quote (repeatable: the built-in sources and your own)")
 	quiet := fl.Bool("q", false, "print errors only, no warnings or summary")
 	gates := fl.String("gates", "error", "assessment gates of `paraat analyze`: error, warn or off")
+	strict := fl.Bool("strict", false, "treat warnings as errors")
+	var corpus corpusOptions
+	corpus.flags(fl)
 	fl.Usage = func() {
-		fmt.Fprintln(stderr, "usage: paraat check [--sources DIR] [--gates error|warn|off] [-q] [PATH...]")
+		fmt.Fprintln(stderr, "usage: paraat check [--sources DIR] [--policy DIR]... [--no-builtin] [--gates error|warn|off] [--strict] [-q] [PATH...]")
 		fl.PrintDefaults()
 	}
 	if err := fl.Parse(args); err != nil {
@@ -35,17 +38,22 @@ func runCheck(ctx context.Context, args []string, env func(string) string, stdin
 		fmt.Fprintf(stderr, "paraat check: --gates is error, warn or off, not %q\n", *gates)
 		return 2
 	}
-	lib, diags := loadLibrary(fl.Args())
-	if *sources != "" {
-		if st, err := os.Stat(*sources); err != nil || !st.IsDir() {
-			fmt.Fprintf(stderr, "paraat check: --sources %s is not a folder\n", *sources)
+	ld := loadLayered(fl.Args(), corpus)
+	lib, diags := ld.lib, ld.diags
+	if len(sources) > 0 {
+		dirs, ok := sourceDirs(sources, stderr)
+		if !ok {
 			return 2
 		}
-		engine.VerifyQuotes(lib.Corpus, os.DirFS(*sources), diags)
+		engine.VerifyQuotes(lib.Corpus, dirs, diags)
 	}
 	lib.Warn(diags)
 	if *gates != "off" {
 		gateDiagnostics(lib, analyzeAll(lib, analyze.Options{}), gateSev, diags)
+	}
+	diags.Keep(ld.asked)
+	if *strict {
+		diags.Strict()
 	}
 	printDiags(stdout, diags, !*quiet)
 	errs := diags.Errors()
@@ -59,10 +67,13 @@ func runCheck(ctx context.Context, args []string, env func(string) string, stdin
 			}
 		}
 		fmt.Fprintf(stdout, "\n%d scenarios, %d quizzes, %d statements in %d lenses", scen, quiz, len(lib.Corpus.Statements()), len(lib.Corpus.Lenses()))
-		if *sources != "" {
+		if len(sources) > 0 {
 			fmt.Fprint(stdout, " (quotes verified against the sources)")
 		}
 		fmt.Fprintf(stdout, "\n%d errors, %d warnings\n", errs, len(diags.List)-errs)
+		if len(diags.List) > 0 {
+			fmt.Fprintln(stdout, "paraat explain CODE explains the [code] of a message")
+		}
 		if len(lib.Scenarios) > 0 {
 			fmt.Fprintln(stdout, "\nlens coverage (questions addressed / questions):")
 			fmt.Fprintf(stdout, "  %-28s", "")

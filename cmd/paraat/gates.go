@@ -44,7 +44,7 @@ func gateDiagnostics(lib *engine.Library, reports []*analyze.Report, sev engine.
 			case g.Failed():
 				for _, f := range g.Findings {
 					diags.List = append(diags.List, engine.Diagnostic{Severity: sev, File: s.File, Pos: s.ID.Pos,
-						Message: fmt.Sprintf("gate %s: %s", g.ID, f.EN)})
+						Code: "assessment-gate", Message: fmt.Sprintf("gate %s: %s", g.ID, f.EN)})
 				}
 			case g.Relaxed:
 				status := "passes anyway"
@@ -52,7 +52,7 @@ func gateDiagnostics(lib *engine.Library, reports []*analyze.Report, sev engine.
 					status = "fails"
 				}
 				diags.List = append(diags.List, engine.Diagnostic{Severity: engine.Warning, File: s.File, Pos: relaxPos(s, g.ID),
-					Message: fmt.Sprintf("gate %s is relaxed (it %s): %s", g.ID, status, g.Reason.EN)})
+					Code: "gate-relaxed", Message: fmt.Sprintf("gate %s is relaxed (it %s): %s", g.ID, status, g.Reason.EN)})
 			}
 		}
 		if r.Flow != nil {

@@ -2,12 +2,21 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 )
 
 func runList(ctx context.Context, args []string, env func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
-	lib, diags := loadLibrary(args)
+	fl := flag.NewFlagSet("list", flag.ContinueOnError)
+	fl.SetOutput(stderr)
+	var corpus corpusOptions
+	corpus.flags(fl)
+	if err := fl.Parse(args); err != nil {
+		return 2
+	}
+	ld := loadLayered(fl.Args(), corpus)
+	lib, diags := ld.lib, ld.diags
 	if diags.Errors() > 0 {
 		printDiags(stderr, diags, false)
 	}

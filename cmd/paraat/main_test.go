@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/paraat-nl/paraat/engine"
+	"github.com/paraat-nl/paraat/server"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -18,8 +19,17 @@ var update = flag.Bool("update", false, "rewrite golden files")
 func paraat(t *testing.T, stdin string, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	code := run(context.Background(), args, func(string) string { return "" }, strings.NewReader(stdin), &out, &errb)
+	code := run(context.Background(), args, testEnv, strings.NewReader(stdin), &out, &errb)
 	return code, out.String(), errb.String()
+}
+
+// testEnv is the environment the commands see in tests: password hashes that are cheap to
+// make and check (production parameters cost 64 MiB and a good fraction of a second each).
+func testEnv(key string) string {
+	if key == "PARAAT_ARGON2" {
+		return server.TestKDF.String()
+	}
+	return ""
 }
 
 func golden(t *testing.T, name, got string) {
@@ -42,11 +52,11 @@ func golden(t *testing.T, name, got string) {
 const testLib = "../../engine/testdata/lib"
 
 func TestCheck(t *testing.T) {
-	code, out, _ := paraat(t, "", "check", testLib)
+	code, out, _ := paraat(t, "", "check", "--no-builtin", testLib)
 	if code != 0 || !strings.Contains(out, "1 scenarios, 0 quizzes, 8 statements in 2 lenses") || !strings.Contains(out, "0 errors") {
 		t.Fatalf("exit %d:\n%s", code, out)
 	}
-	code, out, _ = paraat(t, "", "check", "--sources", "../../engine/testdata/sources", testLib)
+	code, out, _ = paraat(t, "", "check", "--no-builtin", "--sources", "../../engine/testdata/sources", testLib)
 	if code != 1 || !strings.Contains(out, "policy/rp.yaml:8:9: the quote of regeerprogramma-2024/navo-twee-procent does not occur in rp.txt") {
 		t.Fatalf("exit %d:\n%s", code, out)
 	}
@@ -66,7 +76,7 @@ func TestCheckPaths(t *testing.T) {
 		{[]string{testLib + "/policy", "testdata"}, 1, "testdata: no .yaml files in this folder"},
 	}
 	for _, tt := range tests {
-		code, out, _ := paraat(t, "", append([]string{"check"}, tt.args...)...)
+		code, out, _ := paraat(t, "", append([]string{"check", "--no-builtin"}, tt.args...)...)
 		if code != tt.code || !strings.Contains(out, tt.want) {
 			t.Errorf("check %v: exit %d (want %d), output lacks %q:\n%s", tt.args, code, tt.code, tt.want, out)
 		}
@@ -74,7 +84,7 @@ func TestCheckPaths(t *testing.T) {
 }
 
 func TestCheckBrokenFiles(t *testing.T) {
-	code, out, _ := paraat(t, "", "check", "-q", "../../engine/testdata/broken/references.yaml", "../../engine/testdata/broken/fields.yaml")
+	code, out, _ := paraat(t, "", "check", "--no-builtin", "--policy", testLib, "-q", "../../engine/testdata/broken/references.yaml", "../../engine/testdata/broken/fields.yaml")
 	if code != 1 {
 		t.Fatalf("exit %d", code)
 	}
@@ -82,7 +92,7 @@ func TestCheckBrokenFiles(t *testing.T) {
 }
 
 func TestTest(t *testing.T) {
-	code, out, _ := paraat(t, "", "test", "-v", testLib)
+	code, out, _ := paraat(t, "", "test", "-v", "--no-builtin", testLib)
 	if code != 0 || !strings.Contains(out, "4 passed, 0 failed") {
 		t.Fatalf("exit %d:\n%s", code, out)
 	}
@@ -111,19 +121,19 @@ func TestPlay(t *testing.T) {
 	input := "9\n" + shownNumbers(t, "eerste-stap", seed, "partners-informeren") + "\n" +
 		shownNumbers(t, "maatregelen", seed, "sancties", "cmx") + "\nx\n" +
 		shownNumbers(t, "prioriteiten", seed, "patrouille", "oefenen", "niets") + "\n2,8\nSamen en op ons moment.\n1,2\n"
-	code, out, errs := paraat(t, input, "play", "--lang", "en", "--seed", seed, "--library", testLib, "voorbeeld")
+	code, out, errs := paraat(t, input, "play", "--lang", "en", "--seed", seed, "--no-builtin", "--library", testLib, "voorbeeld")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
 	golden(t, "play-en", out)
-	code, out, _ = paraat(t, "1\n3\n", "play", "--library", testLib, "voorbeeld")
+	code, out, _ = paraat(t, "1\n3\n", "play", "--no-builtin", "--library", testLib, "voorbeeld")
 	if code != 0 || !strings.Contains(out, "Gestopt.") || !strings.Contains(out, "Geëscaleerd") && !strings.Contains(out, "Wat is de eerste stap") {
 		t.Fatalf("exit %d:\n%s", code, out)
 	}
 }
 
 func TestUsageErrors(t *testing.T) {
-	tests := [][]string{{}, {"bestaat-niet"}, {"play"}, {"play", "--lang", "de", "voorbeeld"}, {"play", "--library", testLib, "onbekend"}, {"check", "--sources", "/bestaat/niet", testLib}}
+	tests := [][]string{{}, {"bestaat-niet"}, {"play"}, {"play", "--lang", "de", "voorbeeld"}, {"play", "--no-builtin", "--library", testLib, "onbekend"}, {"check", "--no-builtin", "--sources", "/bestaat/niet", testLib}}
 	for _, args := range tests {
 		if code, _, _ := paraat(t, "", args...); code != 2 {
 			t.Errorf("paraat %v: exit %d, want 2", args, code)

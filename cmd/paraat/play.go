@@ -56,8 +56,11 @@ func runPlay(ctx context.Context, args []string, env func(string) string, stdin 
 	lens := fl.String("lens", "", "policy lens to score under (default: the scenario's)")
 	library := fl.String("library", "", "library folder (default: the built-in library)")
 	seed := fl.String("seed", "", "seed of the option order, to repeat a run (default: a fresh one)")
+	role := fl.String("role", "", "play as this role: its own inject texts and only the questions asked of it")
+	var corpus corpusOptions
+	corpus.flags(fl)
 	fl.Usage = func() {
-		fmt.Fprintln(stderr, "usage: paraat play [--lang nl|en] [--lens ID] [--seed S] [--library DIR] SCENARIO")
+		fmt.Fprintln(stderr, "usage: paraat play [--lang nl|en] [--lens ID] [--role ID] [--seed S] [--library DIR] [--policy DIR]... [--no-builtin] SCENARIO")
 		fl.PrintDefaults()
 	}
 	if err := fl.Parse(args); err != nil {
@@ -71,7 +74,8 @@ func runPlay(ctx context.Context, args []string, env func(string) string, stdin 
 	if *library != "" {
 		paths = []string{*library}
 	}
-	lib, diags := loadLibrary(paths)
+	ld := loadLayered(paths, corpus)
+	lib, diags := ld.lib, ld.diags
 	if diags.Errors() > 0 {
 		printDiags(stderr, diags, false)
 		return 1
@@ -88,7 +92,11 @@ func runPlay(ctx context.Context, args []string, env func(string) string, stdin 
 	if *seed == "" {
 		*seed = freshSeed()
 	}
-	p := &player{lib: lib, s: s, lang: *lang, seed: *seed, in: bufio.NewScanner(stdin), out: stdout}
+	if *role != "" && s.Role(*role) == nil {
+		fmt.Fprintf(stderr, "paraat play: %s has no role %q\n", s.ID.Value, *role)
+		return 2
+	}
+	p := &player{lib: lib, s: s, lang: *lang, seed: *seed, role: *role, in: bufio.NewScanner(stdin), out: stdout}
 	p.in.Buffer(make([]byte, 64<<10), engine.MaxTextAnswer+1024)
 	if err := p.play(*lens); err != nil {
 		if err == io.EOF {
@@ -106,6 +114,7 @@ type player struct {
 	s    *engine.Scenario
 	lang string
 	seed string // of the option order
+	role string // "" : every question, the general inject texts
 	in   *bufio.Scanner
 	out  io.Writer
 	at   time.Duration
@@ -134,10 +143,10 @@ func (p *player) play(lens string) error {
 	for !w.Done() {
 		in := w.Current()
 		if p.s.Kind == engine.KindScenario {
-			p.printf("\n--- %s  %s ---\n%s\n", in.Clock, p.t(in.Title), wrap(p.t(in.Text), 78))
+			p.printf("\n--- %s  %s ---\n%s\n", in.ClockIn(p.lang), p.t(in.Title), wrap(p.t(in.TextFor(p.role)), 78))
 			p.state(w)
 		}
-		for _, q := range w.Open("") {
+		for _, q := range w.Open(p.role) {
 			a, err := p.ask(w, q)
 			if err != nil {
 				return err
@@ -268,8 +277,9 @@ func (p *player) parse(q *engine.Question, offered []*engine.Option, s string) (
 			a.Options = append(a.Options, offered[i].ID.Value)
 		}
 	case engine.Number:
-		f, err := strconv.ParseFloat(strings.Replace(s, ",", ".", 1), 64)
+		f, err := parseNumber(s, p.lang)
 		if err != nil {
+			p.printf("%v.\n", err)
 			return a, false
 		}
 		a.Number = &f
@@ -357,6 +367,7 @@ func (p *player) feedback(w *engine.World, q *engine.Question) {
 		}
 		p.printf("  > “%s”\n    — %s, §%s\n    (%s%s%s)\n", wrapIndent(st.Quote, 72, "    "), p.t(st.Doc.Title), st.Section, wrapIndent("“"+via+"” "+rel+mine, 70, "     "), "", "")
 	}
+	p.context(q, r.Answer)
 }
 
 // wrap breaks text into lines of at most width columns.

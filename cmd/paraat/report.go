@@ -19,6 +19,8 @@ func runReport(ctx context.Context, args []string, env func(string) string, stdi
 	db := fl.String("db", envOr(env, "PARAAT_DB", "paraat.db"), "SQLite file or postgres:// URL ($PARAAT_DB)")
 	format := fl.String("format", "json", "json, csv or html")
 	library := fl.String("library", env("PARAAT_LIBRARY"), "library folder (default: the built-in scenarios)")
+	var corpus corpusOptions
+	corpus.flags(fl)
 	fl.Usage = func() {
 		fmt.Fprintln(stderr, "usage: paraat report [--format json|csv|html] [--db FILE|URL] SESSION")
 		fmt.Fprintln(stderr, "       paraat report [--db FILE|URL]   (lists the sessions)")
@@ -38,7 +40,7 @@ func runReport(ctx context.Context, args []string, env func(string) string, stdi
 	if *library != "" {
 		paths = []string{*library}
 	}
-	lib, _ := loadLibrary(paths)
+	lib := loadLayered(paths, corpus).lib
 	store, err := openStore(ctx, *db)
 	if err != nil {
 		fmt.Fprintf(stderr, "paraat report: %v\n", err)

@@ -9,13 +9,16 @@ import (
 const usage = `paraat: crisis exercises and quizzes on Dutch foreign and security policy
 
 Usage:
-  paraat check [--sources DIR] [--gates error|warn|off] [PATH...]
+  paraat check [--sources DIR] [--gates error|warn|off] [--strict] [PATH...]
                                            load and check scenarios, quizzes, the policy corpus
                                            and the assessment gates
   paraat analyze [--json] [--lens L] [PATH...]
                                            measure whether scores reward policy or test-taking skill
-  paraat test [PATH...]                    run the scenarios' playthrough tests
-  paraat play [--lang nl|en] [--lens ID] SCENARIO
+  paraat test [--cover] [--trace] [PATH...]
+                                           run the scenarios' playthrough tests
+  paraat explain [CODE]                    explain a diagnostic code of paraat check
+  paraat schema                            print the JSON Schema of the scenario and policy format
+  paraat play [--lang nl|en] [--lens ID] [--role ID] SCENARIO
                                            play a scenario or quiz alone in the terminal
   paraat list [PATH]                       list the scenarios and quizzes of a library
   paraat serve [--addr 127.0.0.1:8080] [--db paraat.db] [--origins URL,...] [--library DIR]
@@ -28,7 +31,8 @@ Usage:
   paraat baseline [--addr ADDR]            the plain server 'paraat load --baseline' compares with
 
 PATH is a library folder (with policy/ inside) or scenario files; the default is the built-in
-library. Run 'paraat COMMAND -h' for the flags of a command.
+library. The policy/ folder of a library or beside the scenario files, and any --policy DIR, are
+layered on the built-in corpus (--no-builtin leaves it out). Run 'paraat COMMAND -h' for the flags of a command.
 `
 
 // command is one subcommand: it gets its arguments and the process's streams, and returns
@@ -47,6 +51,8 @@ func commands() map[string]command {
 		"report":   runReport,
 		"load":     runLoad,
 		"baseline": runBaseline,
+		"explain":  runExplain,
+		"schema":   runSchema,
 	}
 }
 

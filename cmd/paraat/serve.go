@@ -11,8 +11,12 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
+	"os/signal"
+	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/paraat-nl/paraat/engine"
@@ -41,6 +45,18 @@ type serveConfig struct {
 	// StoreFaults makes this fraction of appends fail at random, for fault-injection runs.
 	StoreFaults float64
 	cluster     server.Cluster // set when the store is shared by nodes (PostgreSQL)
+	ReloadEvery time.Duration // how often --library is looked at for changes; 0: on SIGHUP only
+
+	watch func(ctx context.Context, apply func(*engine.Library)) // reloads the library; nil: never
+	// Limits (SECURITY.md).
+	TrustedProxies  []netip.Prefix
+	MaxConnsPerAddr int
+	MaxConns        int
+	StudyPerMinute  int
+	LoginMemoryMiB  int
+	// KDF: the argon2id parameters accounts are hashed with (paraat user add --argon2); a
+	// login for an unknown name is checked against a hash with the same, to take as long.
+	KDF server.KDF
 }
 
 // Validate checks the configuration.
@@ -51,6 +67,9 @@ func (c *serveConfig) Validate() error {
 	}
 	if c.DB == "" {
 		errs = append(errs, errors.New("--db is empty"))
+	}
+	if c.MaxConnsPerAddr < 1 || c.MaxConns < 1 || c.StudyPerMinute < 1 || c.LoginMemoryMiB < 1 {
+		errs = append(errs, errors.New("--max-conns-per-address, --max-conns, --study-per-minute and --login-memory must be at least 1"))
 	}
 	if c.Library != "" {
 		if st, err := os.Stat(c.Library); err != nil || !st.IsDir() {
@@ -94,7 +113,38 @@ func runServe(ctx context.Context, args []string, env func(string) string, stdin
 	fl.StringVar(&cfg.Advertise, "advertise", env("PARAAT_ADVERTISE"), "PostgreSQL: this node's address as operators reach it, shown in the cluster view ($PARAAT_ADVERTISE)")
 	fl.DurationVar(&cfg.LeaseTTL, "lease-ttl", 3*time.Second, "PostgreSQL: how long a node owns a session without renewing; a dead node's sessions move after this")
 	profile := fl.String("profile", "", "write CPU, heap and goroutine profiles of this run to the folder (on stop)")
+	fl.DurationVar(&cfg.ReloadEvery, "reload-every", 2*time.Second, "look for changed library files this often (0: reload on SIGHUP only)")
+	var corpus corpusOptions
+	corpus.flags(fl)
+	var proxies, kdfText string
+	fl.StringVar(&kdfText, "argon2", envOr(env, "PARAAT_ARGON2", server.DefaultKDF.String()),
+		"argon2id parameters the accounts were made with, as for paraat user add ($PARAAT_ARGON2)")
+	fl.StringVar(&proxies, "trusted-proxies", env("PARAAT_TRUSTED_PROXIES"), "reverse proxies whose X-Forwarded-For is believed, comma-separated addresses or prefixes, e.g. 127.0.0.1,10.0.0.0/8 ($PARAAT_TRUSTED_PROXIES)")
+	intFlag := func(p *int, name, envKey string, def int, usage string) {
+		*p = def
+		if v := env(envKey); v != "" {
+			if n, err := strconv.Atoi(v); err == nil {
+				*p = n
+			} else {
+				fmt.Fprintf(stderr, "paraat serve: $%s=%q is not a number; using %d\n", envKey, v, def)
+			}
+		}
+		fl.IntVar(p, name, *p, usage+" ($"+envKey+")")
+	}
+	intFlag(&cfg.MaxConnsPerAddr, "max-conns-per-address", "PARAAT_MAX_CONNS_PER_ADDRESS", server.DefaultMaxConnsPerAddr, "open websockets allowed per client address")
+	intFlag(&cfg.MaxConns, "max-conns", "PARAAT_MAX_CONNS", server.DefaultMaxConns, "open websockets allowed in all")
+	intFlag(&cfg.StudyPerMinute, "study-per-minute", "PARAAT_STUDY_PER_MINUTE", server.DefaultStudyPerMinute, "self-study runs one address may start a minute")
+	intFlag(&cfg.LoginMemoryMiB, "login-memory", "PARAAT_LOGIN_MEMORY", server.DefaultLoginMemoryMiB, "MiB that password checks may use at once; more concurrent logins get 503")
 	if err := fl.Parse(args); err != nil {
+		return 2
+	}
+	var err error
+	if cfg.KDF, err = server.ParseKDF(kdfText); err != nil {
+		fmt.Fprintf(stderr, "paraat serve: --argon2: %v\n", err)
+		return 2
+	}
+	if cfg.TrustedProxies, err = server.ParseProxies(proxies); err != nil {
+		fmt.Fprintf(stderr, "paraat serve: --trusted-proxies: %v\n", err)
 		return 2
 	}
 	if *profile != "" {
@@ -123,7 +173,15 @@ func runServe(ctx context.Context, args []string, env func(string) string, stdin
 	if cfg.Library != "" {
 		paths = []string{cfg.Library}
 	}
-	lib, diags := loadLibrary(paths)
+	// From here on SIGHUP reloads the library instead of ending the server.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	ld := loadLayered(paths, corpus)
+	lib, diags := ld.lib, ld.diags
+	cfg.watch = func(ctx context.Context, apply func(*engine.Library)) {
+		watchLibrary(ctx, hup, libraryDirs(paths, corpus), cfg.ReloadEvery, log, func() loaded { return loadLayered(paths, corpus) }, apply)
+	}
 	if diags.Errors() > 0 {
 		printDiags(stderr, diags, false)
 		fmt.Fprintf(stderr, "paraat serve: %d scenario errors; the files with errors are left out\n", diags.Errors())
@@ -176,7 +234,9 @@ func serve(ctx context.Context, cfg serveConfig, lib *engine.Library, store serv
 		return 1
 	}
 	h, err := server.New(server.Config{Store: store, Library: lib, Live: mgr, Web: ui, Origins: cfg.Origins,
-		BaseURL: cfg.BaseURL, SecureCookies: cfg.SecureCookies, Logger: log, Codes: codes})
+		BaseURL: cfg.BaseURL, SecureCookies: cfg.SecureCookies, Logger: log, Codes: codes,
+		TrustedProxies: cfg.TrustedProxies, MaxConnsPerAddr: cfg.MaxConnsPerAddr, MaxConns: cfg.MaxConns,
+		StudyPerMinute: cfg.StudyPerMinute, LoginMemoryMiB: cfg.LoginMemoryMiB, KDF: cfg.KDF})
 	if err != nil {
 		fmt.Fprintf(stderr, "paraat serve: %v\n", err)
 		return 2
@@ -185,6 +245,9 @@ func serve(ctx context.Context, cfg serveConfig, lib *engine.Library, store serv
 	if err != nil {
 		fmt.Fprintf(stderr, "paraat serve: %v\n", err)
 		return 1
+	}
+	if cfg.watch != nil {
+		go cfg.watch(ctx, func(lib *engine.Library) { mgr.SetLibrary(lib); h.SetLibrary(lib) })
 	}
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, IdleTimeout: 2 * time.Minute}
 	url := cfg.BaseURL
@@ -201,6 +264,11 @@ func serve(ctx context.Context, cfg serveConfig, lib *engine.Library, store serv
 	fmt.Fprintf(stdout, "open %s in a browser; create a facilitator account with: paraat user add NAME\n", url)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	// Accounts can change while the server runs (paraat user add): a new password or a lost
+	// admin right ends the user's logins and websockets within this period.
+	rctx, stopRevalidate := context.WithCancel(ctx)
+	defer stopRevalidate()
+	go h.Run(rctx, 15*time.Second)
 	select {
 	case err := <-errc:
 		fmt.Fprintf(stderr, "paraat serve: %v\n", err)

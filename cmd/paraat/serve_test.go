@@ -49,6 +49,8 @@ func TestUserAdd(t *testing.T) {
 		{"empty", "", []string{"eva"}, 2, "no password"},
 		{"bad name", "a long enough password\n", []string{"<b>"}, 2, "a name is"},
 		{"no name", "", nil, 2, "usage"},
+		{"bad argon2", "a long enough password\n", []string{"--argon2", "m=1,t=1,p=1", "fee"}, 2, "argon2id memory"},
+		{"own argon2", "a long enough password\n", []string{"--argon2", "m=128,t=1,p=1", "gus"}, 0, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -73,7 +75,7 @@ func TestServe(t *testing.T) {
 	var out, errb lockedBuffer
 	done := make(chan int, 1)
 	go func() {
-		done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--db", db}, func(string) string { return "" }, strings.NewReader(""), &out, &errb)
+		done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--db", db}, testEnv, strings.NewReader(""), &out, &errb)
 	}()
 	url := waitURL(t, &out, &errb, done)
 
@@ -173,6 +175,26 @@ func TestRedact(t *testing.T) {
 	} {
 		if got := redact(in); got != want {
 			t.Errorf("redact(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestServeLimitFlags: limits and trusted proxies are checked before anything starts.
+func TestServeLimitFlags(t *testing.T) {
+	t.Parallel()
+	db := filepath.Join(t.TempDir(), "p.db")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--trusted-proxies", "10.0.0.0/8,proxy.example"}, "trusted proxy"},
+		{[]string{"--max-conns", "0"}, "at least 1"},
+		{[]string{"--max-conns-per-address", "-5"}, "at least 1"},
+		{[]string{"--login-memory", "0"}, "at least 1"},
+	} {
+		code, _, stderr := paraat(t, "", append([]string{"serve", "--addr", "127.0.0.1:0", "--db", db}, tc.args...)...)
+		if code != 2 || !strings.Contains(stderr, tc.want) {
+			t.Errorf("%v: exit %d, %q (want 2 and %q)", tc.args, code, stderr, tc.want)
 		}
 	}
 }

@@ -20,8 +20,10 @@ func runUser(ctx context.Context, args []string, env func(string) string, stdin 
 	fl.SetOutput(stderr)
 	db := fl.String("db", envOr(env, "PARAAT_DB", "paraat.db"), "SQLite file or postgres:// URL ($PARAAT_DB)")
 	admin := fl.Bool("admin", false, "the user may control and see every session")
+	kdfText := fl.String("argon2", envOr(env, "PARAAT_ARGON2", server.DefaultKDF.String()),
+		"argon2id parameters of the password hash: memory in KiB, passes, threads ($PARAAT_ARGON2)")
 	fl.Usage = func() {
-		fmt.Fprintln(stderr, "usage: paraat user add [--admin] [--db FILE|URL] NAME   (the password is read from stdin)")
+		fmt.Fprintln(stderr, "usage: paraat user add [--admin] [--db FILE|URL] [--argon2 m=KiB,t=N,p=N] NAME   (the password is read from stdin)")
 		fl.PrintDefaults()
 	}
 	if len(args) == 0 || args[0] != "add" {
@@ -33,6 +35,11 @@ func runUser(ctx context.Context, args []string, env func(string) string, stdin 
 	}
 	if fl.NArg() != 1 {
 		fl.Usage()
+		return 2
+	}
+	kdf, err := server.ParseKDF(*kdfText)
+	if err != nil {
+		fmt.Fprintf(stderr, "paraat user: --argon2: %v\n", err)
 		return 2
 	}
 	name := fl.Arg(0)
@@ -55,7 +62,7 @@ func runUser(ctx context.Context, args []string, env func(string) string, stdin 
 		return 1
 	}
 	defer store.Close()
-	if err := store.PutUser(ctx, server.User{Name: name, Hash: server.HashPassword(pw), Admin: *admin, Created: time.Now().UTC()}); err != nil {
+	if err := store.PutUser(ctx, server.User{Name: name, Hash: kdf.Hash(pw), Admin: *admin, Created: time.Now().UTC()}); err != nil {
 		fmt.Fprintf(stderr, "paraat user: %v\n", err)
 		return 1
 	}
@@ -64,7 +71,7 @@ func runUser(ctx context.Context, args []string, env func(string) string, stdin 
 }
 
 func validUserName(s string) bool {
-	if s == "" || len(s) > 40 {
+	if s == "" || len(s) > server.MaxUserName {
 		return false
 	}
 	for _, r := range s {

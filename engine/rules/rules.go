@@ -403,10 +403,14 @@ func (s *Schema) CompileEffect(src string) (*Effect, error) {
 	}
 	want := kind
 	if kind == Int {
-		// Allow int arithmetic with float literals (e.g. "x = x * 1.5"); the result is rounded.
+		// Compiled as a number; lossy refuses a value that can have a fraction, unless rounded
+		// explicitly (the rounding functions give a float).
 		want = Float
 	}
 	p, err := s.Compile(rhs, want)
+	if err == nil && kind == Int {
+		err = s.lossy(name, op, rhs, 1)
+	}
 	if err != nil {
 		var re *Error
 		if errors.As(err, &re) {

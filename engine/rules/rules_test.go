@@ -109,7 +109,7 @@ func TestEffects(t *testing.T) {
 		{"escalatie = escalatie + 2", 5},
 		{"escalatie += 1", 4},
 		{"escalatie -= 5", -2},
-		{"escalatie = escalatie * 1.5", 5}, // rounded: 4.5 → 5
+		{"escalatie = round(escalatie * 1.5)", 5}, // rounded on purpose: 4.5 → 5
 		{"vertrouwen += 0.25", 0.75},
 		{"alarm = escalatie > 2", true},
 	}

@@ -264,6 +264,9 @@ func (h *hub) command(c *client, m server.ClientMsg) error {
 	switch {
 	case m.Type == server.MsgJoin || m.Type == server.MsgResume || m.Type == server.MsgWatch:
 		return server.Errorf(server.EConflict, "this connection has already joined; open a new one")
+	case st.ended && m.Type != server.MsgEnd:
+		// An ended session is frozen: its log is the record the report is built from.
+		return server.Errorf(server.EClosed, "the session has ended")
 	case !c.facilitator && m.Type == server.MsgAnswer:
 		h.answers([]hubCmd{{c: c, m: &m}})
 		return nil

@@ -199,21 +199,34 @@ func (c *client) writePump(o Options) {
 	}
 }
 
-// bucket is a token bucket limiting the messages of one connection.
+// bucket is a token bucket limiting the frames of one connection. Every frame counts,
+// refused ones and pings included: a refused frame takes a token it does not have, so a
+// client that keeps sending above the rate runs into debt, and at floodDebt it is closed.
 type bucket struct {
 	tokens float64
 	last   time.Time
 }
 
-func (b *bucket) take(now time.Time) bool {
+// floodDebt is how many frames beyond the limit a connection may send before it is closed
+// with 1008: a client that reads its rate_limited errors and slows down never gets there.
+const floodDebt = 4 * server.MessageBurst
+
+// take counts one frame: ok if it is within the limit, flood once the debt reached
+// floodDebt.
+func (b *bucket) take(now time.Time) (ok, flood bool) {
 	b.tokens = min(server.MessageBurst, b.tokens+now.Sub(b.last).Seconds()*server.MessagesPerSec)
 	b.last = now
-	if b.tokens < 1 {
-		return false
-	}
-	b.tokens--
-	return true
+	b.tokens = max(b.tokens-1, -floodDebt)
+	return b.tokens >= 0, b.tokens <= -floodDebt
 }
+
+// retryAfter is when the bucket has a token again.
+func (b *bucket) retryAfter() time.Duration {
+	return time.Duration((1 - b.tokens) / server.MessagesPerSec * float64(time.Second))
+}
+
+// errFlood ends the reader of a connection that kept sending far above the rate limit.
+var errFlood = errors.New("rate limit exceeded")
 
 func (m *Manager) refuse(c *client, h *hub, ref string, err error) {
 	e := server.ErrorOf(err)
@@ -221,7 +234,8 @@ func (m *Manager) refuse(c *client, h *hub, ref string, err error) {
 	if h != nil {
 		seq = h.seq.Load()
 	}
-	c.enqueue(prepare(server.ErrorMsg{Type: server.MsgError, Seq: seq, Ref: ref, Code: e.Code, Message: e.Message}))
+	c.enqueue(prepare(server.ErrorMsg{Type: server.MsgError, Seq: seq, Ref: ref, Code: e.Code, Message: e.Message,
+		RetryAfterMS: e.RetryAfterMS, Reference: e.Reference}))
 }
 
 // readPump is the connection's only reader.
@@ -240,16 +254,39 @@ func (m *Manager) readPump(ctx context.Context, c *client, user *server.User) {
 	ws := c.ws
 	ws.SetReadLimit(server.MaxFrame)
 	ws.SetReadDeadline(time.Now().Add(m.opts.HelloTimeout))
+	// A pong proves the peer is there, not who it is: until a join, resume or watch succeeds
+	// the hello deadline stands, however many pongs come.
 	ws.SetPongHandler(func(string) error {
-		ws.SetReadDeadline(time.Now().Add(m.opts.PongWait))
+		if h != nil {
+			ws.SetReadDeadline(time.Now().Add(m.opts.PongWait))
+		}
 		return nil
 	})
 	b := bucket{tokens: server.MessageBurst, last: time.Now()}
+	// Pings count against the rate limit like any frame; over it they get no pong.
+	ws.SetPingHandler(func(data string) error {
+		ok, flood := b.take(time.Now())
+		if flood {
+			return errFlood
+		}
+		if !ok {
+			return nil
+		}
+		err := ws.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(m.opts.WriteWait))
+		var ne net.Error
+		if err == websocket.ErrCloseSent || errors.As(err, &ne) && ne.Timeout() {
+			return nil
+		}
+		return err
+	})
 	for {
 		typ, r, err := ws.NextReader()
 		if err != nil {
 			var ne interface{ Timeout() bool }
-			if h == nil && errors.As(err, &ne) && ne.Timeout() {
+			switch {
+			case errors.Is(err, errFlood):
+				c.shut(websocket.ClosePolicyViolation, "rate limit exceeded")
+			case h == nil && errors.As(err, &ne) && ne.Timeout():
 				c.shut(server.CloseNoHello, "no join, resume or watch")
 			}
 			return
@@ -284,8 +321,23 @@ func (m *Manager) readPump(ctx context.Context, c *client, user *server.User) {
 //
 //go:noinline
 func (m *Manager) message(ctx context.Context, c *client, h *hub, b *bucket, typ int, data []byte, user *server.User) (*hub, bool) {
-	if !b.take(time.Now()) {
-		m.refuse(c, h, "", server.Errorf(server.ERateLimited, "more than %d messages per second; slow down", server.MessagesPerSec))
+	if ok, flood := b.take(time.Now()); !ok {
+		if flood {
+			c.shut(websocket.ClosePolicyViolation, "rate limit exceeded")
+			return h, false
+		}
+		// The refusal names the message it refuses, when it has a ref.
+		var ref struct {
+			Ref string `json:"ref"`
+		}
+		if json.Unmarshal(data, &ref) != nil || len(ref.Ref) > server.MaxRef {
+			ref.Ref = ""
+		}
+		e := server.Limited(server.ERateLimited, b.retryAfter(), "more than %d messages per second; slow down", server.MessagesPerSec)
+		if b.tokens >= -1 { // the first refusal of a run: logged once, not once per frame
+			m.log.Info("refused", "ref", e.Reference, "code", e.Code, "addr", server.ClientAddr(ctx, c.ws.RemoteAddr().String()), "reason", e.Message)
+		}
+		m.refuse(c, h, ref.Ref, e)
 		return h, true
 	}
 	if typ != websocket.TextMessage {

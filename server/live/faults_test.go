@@ -13,6 +13,7 @@ import (
 // client never sends a pong) is disconnected by the server and shown as such to the
 // facilitator, while the room goes on.
 func TestDeadPeer(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, newStore(t), live.Options{PingPeriod: 50 * time.Millisecond, PongWait: 300 * time.Millisecond})
 	info, f := startShared(t, e)
 	ann := e.join(info.Code, "Ann", "bz", "")
@@ -54,6 +55,7 @@ func connected(m msg, name string) string {
 // excess (or, if it does not read its errors as fast as it floods, is dropped as a slow
 // consumer), nothing of it is logged, and another participant is unaffected.
 func TestFlood(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, newStore(t), live.Options{})
 	info, f := startShared(t, e)
 	ann := e.join(info.Code, "Ann", "bz", "")
@@ -103,6 +105,7 @@ func TestFlood(t *testing.T) {
 // TestJoinCodeGuessing: an address that keeps giving wrong join codes is refused for a
 // while, over HTTP and over the websocket, even when it then gives the right code.
 func TestJoinCodeGuessing(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, newStore(t), live.Options{})
 	info, _ := startShared(t, e)
 	for i := range server.CodeFailures {
@@ -114,11 +117,19 @@ func TestJoinCodeGuessing(t *testing.T) {
 		t.Fatalf("the right code after %d wrong ones: %d, want 429", server.CodeFailures, st)
 	}
 
+	// HTTP and websocket count together: the websocket join is refused at once.
 	c := e.dial("guesser", false, "")
+	c.send(map[string]any{"type": "join", "code": info.Code, "name": "x"})
+	c.expectError("rate_limited")
+
+	// And the websocket alone.
+	e2 := newEnv(t, newStore(t), live.Options{})
+	info2, _ := startShared(t, e2)
+	c = e2.dial("guesser", false, "")
 	for i := range server.CodeFailures {
 		c.send(map[string]any{"type": "join", "code": fmt.Sprintf("YYYY%04d", i), "name": "x"})
 		c.expectError("not_found")
 	}
-	c.send(map[string]any{"type": "join", "code": info.Code, "name": "x"})
+	c.send(map[string]any{"type": "join", "code": info2.Code, "name": "x"})
 	c.expectError("rate_limited")
 }

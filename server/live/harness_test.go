@@ -21,18 +21,14 @@ import (
 	"github.com/paraat-nl/paraat/server/live"
 )
 
-var testLib *engine.Library
-
+// library is the built-in library, loaded once for all tests, which may run in parallel.
 func library(t testing.TB) *engine.Library {
 	t.Helper()
-	if testLib == nil {
-		lib, diags := engine.Load(scenarios.FS())
-		if diags.Errors() > 0 {
-			t.Fatalf("library: %v", diags.Err())
-		}
-		testLib = lib
+	lib, diags := scenarios.Library()
+	if diags.Errors() > 0 {
+		t.Fatalf("library: %v", diags.Err())
 	}
-	return testLib
+	return lib
 }
 
 // env is a running server (store, live manager, HTTP) and a logged-in facilitator.
@@ -44,15 +40,27 @@ type env struct {
 	srv   *httptest.Server
 	http  *http.Client
 	csrf  string
+
+	tune    func(*server.Config)
+	handler *server.Server
 }
 
 func newEnv(t *testing.T, store server.Store, opts live.Options) *env {
 	t.Helper()
-	e := &env{t: t, store: store, opts: opts}
-	if err := store.PutUser(context.Background(), server.User{Name: "anna", Hash: server.HashPassword("correct horse battery")}); err != nil {
+	return newEnvTuned(t, store, opts, nil)
+}
+
+// newEnvTuned is newEnv with tune applied to the HTTP server's configuration.
+func newEnvTuned(t *testing.T, store server.Store, opts live.Options, tune func(*server.Config)) *env {
+	t.Helper()
+	if opts.Codes == nil {
+		opts.Codes = server.NewCodeGuard(nil) // shared by HTTP and websocket, as paraat serve does
+	}
+	e := &env{t: t, store: store, opts: opts, tune: tune}
+	if err := store.PutUser(context.Background(), server.User{Name: "anna", Hash: server.TestKDF.Hash("correct horse battery")}); err != nil {
 		t.Fatal(err)
 	}
-	if err := store.PutUser(context.Background(), server.User{Name: "bob", Hash: server.HashPassword("another long password")}); err != nil {
+	if err := store.PutUser(context.Background(), server.User{Name: "bob", Hash: server.TestKDF.Hash("another long password")}); err != nil {
 		t.Fatal(err)
 	}
 	e.start()
@@ -69,8 +77,14 @@ func (e *env) start() {
 	if err := e.mgr.Start(context.Background()); err != nil {
 		e.t.Fatal(err)
 	}
-	srv, err := server.New(server.Config{Store: e.store, Library: library(e.t), Live: e.mgr,
-		Web: fstest.MapFS{"index.html": {Data: []byte("<p>ui</p>")}}, Origins: []string{"https://trusted.example"}})
+	cfg := server.Config{Store: e.store, Library: library(e.t), Live: e.mgr,
+		Web: fstest.MapFS{"index.html": {Data: []byte("<p>ui</p>")}}, Origins: []string{"https://trusted.example"}, KDF: server.TestKDF,
+		Codes: e.opts.Codes}
+	if e.tune != nil {
+		e.tune(&cfg)
+	}
+	srv, err := server.New(cfg)
+	e.handler = srv
 	if err != nil {
 		e.t.Fatal(err)
 	}

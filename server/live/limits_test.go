@@ -13,6 +13,7 @@ import (
 // has read it whole, one between 16 and 256 KiB is refused with too_large on a connection that
 // stays usable, and neither touches another participant.
 func TestOversizedFrame(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, newStore(t), live.Options{})
 	info, f := startShared(t, e)
 	ann := e.join(info.Code, "Ann", "bz", "")

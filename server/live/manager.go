@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -84,7 +85,7 @@ const facilitatorQueueFactor = 64
 // Manager owns the hubs of all live sessions. It implements server.Live.
 type Manager struct {
 	store server.Store
-	lib   *engine.Library
+	lib   atomic.Pointer[engine.Library] // replaced by SetLibrary; hubs keep the one they began with
 	opts  Options
 	log   *slog.Logger
 	now   func() time.Time
@@ -110,8 +111,9 @@ var _ server.Live = (*Manager)(nil)
 func New(store server.Store, lib *engine.Library, opts Options) *Manager {
 	opts.defaults()
 	ctx, cancel := context.WithCancel(context.Background())
-	m := &Manager{store: store, lib: lib, opts: opts, log: opts.Logger, now: opts.Now, clock: opts.Clock,
+	m := &Manager{store: store, opts: opts, log: opts.Logger, now: opts.Now, clock: opts.Clock,
 		ctx: ctx, cancel: cancel, hubs: map[string]*hub{}, open: map[*client]struct{}{}}
+	m.lib.Store(lib)
 	if c := opts.Cluster; c != nil {
 		ttl := c.TTL
 		if ttl <= 0 {
@@ -162,7 +164,7 @@ func (m *Manager) fold(ctx context.Context, id string) (*state, error) {
 	if err != nil {
 		return nil, fmt.Errorf("session %s: %w", id, err)
 	}
-	st, err := newState(m.lib, row)
+	st, err := newState(m.lib.Load(), row)
 	if err != nil {
 		return nil, err
 	}
@@ -326,7 +328,7 @@ func (m *Manager) untrack(c *client) {
 
 // Create stores a new session and its first event.
 func (m *Manager) Create(ctx context.Context, owner string, req server.CreateSession) (server.SessionRow, error) {
-	scn := m.lib.Scenario(req.Scenario)
+	scn := m.lib.Load().Scenario(req.Scenario)
 	if scn == nil {
 		return server.SessionRow{}, server.Errorf(server.ENotFound, "no scenario %q", req.Scenario)
 	}
@@ -334,7 +336,7 @@ func (m *Manager) Create(ctx context.Context, owner string, req server.CreateSes
 	if meta.Lens == "" {
 		meta.Lens = scn.Lens.Value
 	}
-	if m.lib.Corpus.Lens(meta.Lens) == nil {
+	if m.lib.Load().Corpus.Lens(meta.Lens) == nil {
 		return server.SessionRow{}, server.Errorf(server.EInvalid, "no lens %q", meta.Lens)
 	}
 	switch meta.Scope {
@@ -409,7 +411,7 @@ func (m *Manager) create(ctx context.Context, owner string, scn *engine.Scenario
 
 // Study starts a self-study run: a session of one self-paced participant, already started.
 func (m *Manager) Study(ctx context.Context, req server.StudyRequest) (server.StudyStart, error) {
-	scn := m.lib.Scenario(req.Scenario)
+	scn := m.lib.Load().Scenario(req.Scenario)
 	if scn == nil {
 		return server.StudyStart{}, server.Errorf(server.ENotFound, "no scenario %q", req.Scenario)
 	}
@@ -417,7 +419,7 @@ func (m *Manager) Study(ctx context.Context, req server.StudyRequest) (server.St
 	if lens == "" {
 		lens = scn.Lens.Value
 	}
-	if m.lib.Corpus.Lens(lens) == nil {
+	if m.lib.Load().Corpus.Lens(lens) == nil {
 		return server.StudyStart{}, server.Errorf(server.EInvalid, "no lens %q", lens)
 	}
 	name := req.Name
@@ -448,7 +450,7 @@ func (m *Manager) Study(ctx context.Context, req server.StudyRequest) (server.St
 
 // Report computes the after-action report of a session.
 func (m *Manager) Report(ctx context.Context, id string) (*server.Report, error) {
-	return BuildReport(ctx, m.store, m.lib, id, m.now())
+	return BuildReport(ctx, m.store, m.lib.Load(), id, m.now())
 }
 
 // StudyReport computes the report of a self-study run identified by its token.
@@ -464,7 +466,9 @@ func (m *Manager) StudyReport(ctx context.Context, token string) (*server.Report
 		}
 		return nil, err
 	}
-	if st.byToken[hashToken(secret)] == nil {
+	// Only a self-study run's report is given for its token: a participant of a live session
+	// sees feedback when the facilitator reveals it, and the report is the facilitator's.
+	if st.byToken[hashToken(secret)] == nil || !st.meta.Study {
 		return nil, server.Errorf(server.EUnauthorized, "unknown resume token")
 	}
 	return reportOf(st, m.now()), nil
@@ -474,20 +478,19 @@ func (m *Manager) StudyReport(ctx context.Context, token string) (*server.Report
 func (m *Manager) hello(ctx context.Context, c *client, msg server.ClientMsg, user *server.User) (*hub, error) {
 	switch msg.Type {
 	case server.MsgJoin:
-		addr := c.ws.RemoteAddr().String()
-		if err := m.opts.Codes.Check(addr); err != nil {
+		right, err := m.opts.Codes.Try(server.ClientAddr(ctx, c.ws.RemoteAddr().String()))
+		if err != nil {
 			return nil, err
 		}
 		code := server.NormalizeCode(msg.Code)
 		if code == "" {
-			m.opts.Codes.Fail(addr)
 			return nil, server.Errorf(server.ENotFound, "no session with code %q", truncate(msg.Code, 20))
 		}
 		row, err := m.store.SessionByCode(ctx, code)
 		if errors.Is(err, server.ErrNotFound) {
-			m.opts.Codes.Fail(addr)
 			return nil, server.Errorf(server.ENotFound, "no session with code %s", server.FormatCode(code))
 		}
+		right()
 		if err != nil {
 			return nil, err
 		}

@@ -22,6 +22,7 @@ func startShared(t *testing.T, e *env) (server.SessionInfo, *wsClient) {
 // TestReconnect: a participant drops, misses events, and resumes with its token and last
 // sequence number: a snapshot plus the missed events, and its answer is still there.
 func TestReconnect(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, newStore(t), live.Options{})
 	info, f := startShared(t, e)
 	ann := e.join(info.Code, "Ann", "bz", "")
@@ -72,6 +73,7 @@ func TestReconnect(t *testing.T) {
 
 // TestRefusals: every refusal gets a coded error with a message and changes nothing.
 func TestRefusals(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, newStore(t), live.Options{})
 	info, f := startShared(t, e)
 	ann := e.join(info.Code, "Ann", "def", "")
@@ -151,6 +153,7 @@ func TestRefusals(t *testing.T) {
 // loses nothing acknowledged, resumes the timers (closing what expired meanwhile), and the
 // participants resume.
 func TestRestart(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, newStore(t), live.Options{})
 	info, f := startShared(t, e)
 	ann := e.join(info.Code, "Ann", "bz", "")
@@ -188,6 +191,7 @@ func TestRestart(t *testing.T) {
 // TestPauseResume: paused time does not count against a deadline, and answers are refused
 // while paused.
 func TestPauseResume(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, newStore(t), live.Options{})
 	info, f := startShared(t, e)
 	ann := e.join(info.Code, "Ann", "bz", "")
@@ -210,6 +214,7 @@ func TestPauseResume(t *testing.T) {
 
 // TestStudy: a self-study run without an account, resumed with its token, to its report.
 func TestStudy(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, newStore(t), live.Options{})
 	var st server.StudyStart
 	e.csrf = ""
@@ -240,6 +245,7 @@ func TestStudy(t *testing.T) {
 
 // TestAuth: CSRF, wrong passwords, login rate limit, logout.
 func TestAuth(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, newStore(t), live.Options{})
 	csrf := e.csrf
 	e.csrf = ""

@@ -11,7 +11,8 @@ import (
 
 // BuildReport computes a session's after-action report from its log.
 func BuildReport(ctx context.Context, store server.Store, lib *engine.Library, id string, now time.Time) (*server.Report, error) {
-	m := &Manager{store: store, lib: lib}
+	m := &Manager{store: store}
+	m.lib.Store(lib)
 	m.opts.defaults()
 	m.log = m.opts.Logger
 	st, err := m.fold(ctx, id)

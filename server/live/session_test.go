@@ -14,6 +14,7 @@ import (
 // TestFullSession runs a shared-world exercise from join to report with a facilitator and
 // three participants over real websockets.
 func TestFullSession(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, newStore(t), live.Options{})
 	info := e.create(server.CreateSession{Scenario: "voorbeeld", Scope: "shared"})
 	if len(info.Code) != 9 || !strings.Contains(info.JoinURL, "/join/") {

@@ -14,6 +14,7 @@ import (
 // every message of every broadcast, and the facilitator sees the slow one disconnected.
 // The slow one then reads what was queued for it, gets the close code, and resumes.
 func TestSlowConsumer(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, newStore(t), live.Options{QueueLen: 8})
 	// The largest world views of the library, so that fewer broadcasts fill the buffers.
 	info := e.create(server.CreateSession{Scenario: "noordzee-kabel", Scope: "shared"})
@@ -109,6 +110,7 @@ func TestSlowConsumer(t *testing.T) {
 // TestNoHello: a connection that completes the upgrade and then says nothing is closed with
 // 4009 and holds nothing of the server's.
 func TestNoHello(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, newStore(t), live.Options{HelloTimeout: 200 * time.Millisecond})
 	c := e.dial("mute", false, "")
 	if ce := c.waitClosed(); ce == nil || ce.Code != server.CloseNoHello {

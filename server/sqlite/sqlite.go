@@ -103,6 +103,11 @@ func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 		return nil, fmt.Errorf("sqlite: open %q: readers and batch limit must be positive, busy timeout not negative", path)
 	}
 	busy := strconv.FormatInt(o.busyTimeout.Milliseconds(), 10)
+	// Checked before SQLite opens the file, since opening replays the log and drops what it
+	// cannot read.
+	if err := checkWAL(path); err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w; %s", path, err, recoveryHint(path))
+	}
 
 	// BEGIN IMMEDIATE takes the write lock up front, so a transaction never fails halfway on a
 	// lock another process holds; the busy timeout covers the wait.
@@ -122,6 +127,9 @@ func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 	}
 	if err := w.PingContext(ctx); err != nil {
 		return fail(err, w)
+	}
+	if err := quickCheck(ctx, w, path); err != nil {
+		return fail(fmt.Errorf("%w; %s", err, recoveryHint(path)), w)
 	}
 	if _, err := migrate(ctx, w, migrations()); err != nil {
 		return fail(err, w)

@@ -192,7 +192,7 @@ class Console {
           hello: () => ({type: 'watch', session: this.id}),
           onMessage: m => this.onMessage(m),
           onStatus: st => { this.status = st; this.draw(); },
-          onClose: code => { if (code === 4000 && this.sess) this.sess.phase = 'ended'; this.draw(); return code !== 4000; },
+          onClose: code => { if (code === 4000 && this.sess) this.sess.phase = 'ended'; if (code === 4010) this.error = errText('unauthorized'); this.draw(); return code !== 4000 && code !== 4010; },
         });
         this.live.start();
         this.draw();

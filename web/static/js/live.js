@@ -3,7 +3,7 @@
 // 4 s; PROTOCOL.md), so that a room that lost the server does not return in one millisecond.
 
 /** Close codes after which reconnecting cannot help. */
-const FINAL = new Set([1008, 4000, 4001, 4009]);
+const FINAL = new Set([1008, 4000, 4001, 4009, 4010]); // 4010: logged out (PROTOCOL.md)
 
 /**
  * Live is a self-healing connection. hello() returns the first message of every connection
