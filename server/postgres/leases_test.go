@@ -147,3 +147,28 @@ func TestAppendNotifies(t *testing.T) {
 		t.Fatalf("notification %+v, %v; want e s1 2", n, err)
 	}
 }
+
+func TestLogins(t *testing.T) {
+	ctx := context.Background()
+	db, _, _ := open(t)
+	exp := time.Now().Add(time.Hour).UTC().Truncate(time.Microsecond)
+	if err := db.PutLogin(ctx, "k1", server.StoredLogin{User: "anna", CSRF: "c", Expires: exp, Account: "a"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.PutLogin(ctx, "k2", server.StoredLogin{User: "bob", CSRF: "d", Expires: time.Now().Add(-time.Second), Account: "b"}); err != nil {
+		t.Fatal(err)
+	}
+	l, err := db.GetLogin(ctx, "k1")
+	if err != nil || l.User != "anna" || l.CSRF != "c" || !l.Expires.Equal(exp) || l.Account != "a" {
+		t.Fatalf("login = %+v, %v", l, err)
+	}
+	if _, err := db.GetLogin(ctx, "k2"); !errors.Is(err, server.ErrNotFound) {
+		t.Fatalf("expired login: %v; want ErrNotFound", err)
+	}
+	if err := db.EndLogins(ctx, "anna"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.GetLogin(ctx, "k1"); !errors.Is(err, server.ErrNotFound) {
+		t.Fatalf("ended login: %v; want ErrNotFound", err)
+	}
+}
