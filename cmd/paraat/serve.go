@@ -45,7 +45,7 @@ type serveConfig struct {
 	// StoreFaults makes this fraction of appends fail at random, for fault-injection runs.
 	StoreFaults float64
 	cluster     server.Cluster // set when the store is shared by nodes (PostgreSQL)
-	ReloadEvery time.Duration // how often --library is looked at for changes; 0: on SIGHUP only
+	ReloadEvery time.Duration  // how often --library is looked at for changes; 0: on SIGHUP only
 
 	watch func(ctx context.Context, apply func(*engine.Library)) // reloads the library; nil: never
 	// Limits (SECURITY.md).
