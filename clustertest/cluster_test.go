@@ -15,6 +15,7 @@ type participant struct {
 	c     *wsClient
 	token string
 	acks  map[string]int64 // answer id → acknowledged seq
+	via   *node            // where to resume when the connection closes (nil: fail)
 }
 
 func (p *participant) join(t *testing.T, n *node, code string) {
@@ -39,13 +40,21 @@ func (p *participant) resume(t *testing.T, n *node) {
 }
 
 // answer sends an answer and waits for its ack; an unavailable error (the owner moving) is
-// retried with the same id, as a client does.
+// retried with the same id, as a client does, and so is a closed connection, after resuming
+// through the node p.via.
 func (p *participant) answer(t *testing.T, id, question, option string) int64 {
 	t.Helper()
 	for range 5 {
 		ref := newID()
 		p.c.send(map[string]any{"type": "answer", "id": id, "ref": ref, "question": question, "answer": map[string]any{"option": option}})
-		r := p.c.next(40*time.Second, isReply(ref))
+		r, open := p.reply(ref)
+		if !open {
+			if p.via == nil {
+				t.Fatalf("%s: connection closed", p.name)
+			}
+			p.resume(t, p.via)
+			continue
+		}
 		if r.Type == "ack" {
 			p.acks[id] = r.Seq
 			return r.Seq
@@ -56,6 +65,24 @@ func (p *participant) answer(t *testing.T, id, question, option string) int64 {
 	}
 	t.Fatalf("%s: answer not acknowledged", p.name)
 	return 0
+}
+
+// reply waits for the reply to ref; false if the connection closed first.
+func (p *participant) reply(ref string) (msg, bool) {
+	timeout := time.After(40 * time.Second)
+	for {
+		select {
+		case m, open := <-p.c.in:
+			if !open {
+				return msg{}, false
+			}
+			if isReply(ref)(m) {
+				return m, true
+			}
+		case <-timeout:
+			return msg{Type: "error", Code: "timeout"}, true
+		}
+	}
 }
 
 // ownerOf asks node from which node owns the session.
