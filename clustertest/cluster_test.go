@@ -130,7 +130,10 @@ func TestThreeNodes(t *testing.T) {
 	}
 	// Facilitator commands from the follower node 2 are carried to the owner.
 	watcher.command(map[string]any{"type": "start"})
-	con.command(map[string]any{"type": "open", "question": "eerste-stap", "time_limit_ms": 600000})
+	// The question closes by its timer, 10 s after it opened: on whichever node owns it then.
+	const limit = 10 * time.Second
+	opened := time.Now()
+	con.command(map[string]any{"type": "open", "question": "eerste-stap", "time_limit_ms": limit.Milliseconds()})
 
 	// Half the participants answer before the kill, from every node.
 	options := []string{"partners-informeren", "afwachten", "direct-toeschrijven"}
@@ -170,6 +173,31 @@ func TestThreeNodes(t *testing.T) {
 		t.Fatalf("the dead node still owns the session")
 	}
 
+	// The new owner closes the question at its stored deadline, not one restarted at the
+	// takeover (which came more than a lease after the kill).
+	var seen []int64
+	var closed *msg
+	timeout := time.After(limit + 20*time.Second)
+	for closed == nil {
+		select {
+		case m, ok := <-watcher.in:
+			if !ok {
+				t.Fatal("the console's connection closed")
+			}
+			if m.Type == "event" {
+				seen = append(seen, m.Seq)
+				if m.Kind == "close" && m.Question == "eerste-stap" {
+					closed = &m
+				}
+			}
+		case <-timeout:
+			t.Fatal("the question was not closed by its timer")
+		}
+	}
+	if closed.Time.Before(opened.Add(limit)) || !closed.Time.Before(killed.Add(limit)) {
+		t.Errorf("closed at %s: opened at %s, owner killed at %s, limit %s", closed.Time, opened, killed, limit)
+	}
+
 	// Every acknowledged answer is in the log exactly once.
 	logged := c.answers(t, info.ID)
 	for _, p := range ps {
@@ -184,7 +212,6 @@ func TestThreeNodes(t *testing.T) {
 	// The console on node 2 saw every event of the log, each once, in order, with no gap.
 	seqs := c.seqs(t, info.ID)
 	last := seqs[len(seqs)-1]
-	var seen []int64
 	deadline := time.After(20 * time.Second)
 	for len(seen) == 0 || seen[len(seen)-1] < last {
 		select {

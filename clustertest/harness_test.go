@@ -262,6 +262,7 @@ type msg struct {
 	Duplicate   bool            `json:"duplicate"`
 	Question    string          `json:"question"`
 	Sent        *time.Time      `json:"sent"`
+	Time        time.Time       `json:"time"`
 	Raw         json.RawMessage `json:"-"`
 }
 
