@@ -237,7 +237,10 @@ func (m *Manager) heartbeat() {
 				}
 			}
 			for _, h := range followers {
-				h.call(ctx, func() error { h.promote(); return nil })
+				select { // never wait for a busy hub: the renewals must go on
+				case h.tryOwn <- struct{}{}:
+				default:
+				}
 			}
 			if expired, err := c.db.Expired(ctx); err == nil {
 				for _, id := range expired {

@@ -57,6 +57,7 @@ type hub struct {
 	epoch   atomic.Int64
 	wake    chan struct{}
 	lost    chan struct{}
+	tryOwn  chan struct{} // the heartbeat asks a follower to take the lease if it is free
 	fenced  bool
 	results []*pendingResult
 
@@ -133,6 +134,8 @@ func (h *hub) run() {
 			h.sync()
 		case <-h.lost:
 			h.fenced = true
+		case <-h.tryOwn:
+			h.promote()
 		case <-ic:
 			h.idle = nil
 			if h.m.unload(h) {

@@ -59,7 +59,7 @@ func (db *DB) Heartbeat(ctx context.Context, node, addr string, ttl time.Duratio
 	if db.closed() {
 		return nil, ErrClosed
 	}
-	tx, err := db.pool.Begin(ctx)
+	tx, err := db.hpool.Begin(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: heartbeat: %w", err)
 	}
@@ -103,7 +103,7 @@ func (db *DB) Expired(ctx context.Context) ([]string, error) {
 	if db.closed() {
 		return nil, ErrClosed
 	}
-	rows, _ := db.pool.Query(ctx, `SELECT l.session FROM leases l JOIN sessions s ON s.id = l.session
+	rows, _ := db.hpool.Query(ctx, `SELECT l.session FROM leases l JOIN sessions s ON s.id = l.session
 		WHERE l.expires < clock_timestamp() AND NOT s.ended ORDER BY l.session`)
 	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
 	if err != nil {
