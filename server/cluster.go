@@ -95,8 +95,9 @@ type Cluster interface {
 	// Take returns the session's commands that have no result yet, oldest first, at most
 	// limit, and marks them taken.
 	Take(ctx context.Context, session string, limit int) ([]Command, error)
-	// Complete stores a command's result and wakes the node that waits for it.
-	Complete(ctx context.Context, c Command, result []byte) error
+	// Complete stores the results of commands (results[i] is cmds[i]'s) in one statement and
+	// wakes the nodes that wait for them.
+	Complete(ctx context.Context, cmds []Command, results [][]byte) error
 	// Results returns the results of those commands that have one.
 	Results(ctx context.Context, ids []int64) (map[int64][]byte, error)
 	// Heads returns the last sequence number of each session's log, for sessions that have one.

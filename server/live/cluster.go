@@ -464,7 +464,9 @@ func (h *hub) runRemote(cmds []server.Command) {
 	}
 	ctx, cancel := context.WithTimeout(h.m.ctx, h.m.opts.AppendTimeout)
 	defer cancel()
-	for _, j := range jobs {
+	done := make([]server.Command, len(jobs))
+	results := make([][]byte, len(jobs))
+	for i, j := range jobs {
 		j.res.Seq = h.st.seq
 		if j.proxy != nil {
 		drain:
@@ -480,10 +482,11 @@ func (h *hub) runRemote(cmds []server.Command) {
 				}
 			}
 		}
-		b, _ := json.Marshal(j.res)
-		if err := h.m.cl.db.Complete(ctx, j.cmd, b); err != nil {
-			h.m.log.Error("storing a command's result", "session", h.id, "err", err)
-		}
+		done[i] = j.cmd
+		results[i], _ = json.Marshal(j.res)
+	}
+	if err := h.m.cl.db.Complete(ctx, done, results); err != nil {
+		h.m.log.Error("storing the results of commands", "session", h.id, "err", err)
 	}
 }
 

@@ -59,19 +59,27 @@ func (db *DB) Take(ctx context.Context, session string, limit int) ([]server.Com
 	return cmds, nil
 }
 
-// Complete stores a result and wakes its node. Results older than a minute are deleted on the
-// way: their sender has long given up.
-func (db *DB) Complete(ctx context.Context, c server.Command, result []byte) error {
+// Complete stores results and wakes their nodes, one notification per node and command.
+// Results older than a minute are deleted on the way: their sender has long given up.
+func (db *DB) Complete(ctx context.Context, cmds []server.Command, results [][]byte) error {
 	if db.closed() {
 		return ErrClosed
 	}
-	_, err := db.pool.Exec(ctx, `WITH up AS (
-		UPDATE commands SET result = $2, done = clock_timestamp() WHERE id = $1 AND result IS NULL RETURNING id
+	ids := make([]int64, len(cmds))
+	nodes := make([]string, len(cmds))
+	for i, c := range cmds {
+		ids[i], nodes[i] = c.ID, c.Node
+	}
+	_, err := db.pool.Exec(ctx, `WITH r AS (
+		SELECT * FROM unnest($1::bigint[], $2::bytea[], $3::text[]) AS r (id, result, node)
+	), up AS (
+		UPDATE commands c SET result = r.result, done = clock_timestamp() FROM r
+		WHERE c.id = r.id AND c.result IS NULL RETURNING c.id, r.node
 	), old AS (
 		DELETE FROM commands WHERE done < clock_timestamp() - interval '1 minute'
-	) SELECT pg_notify('`+channel+`', 'r ' || $3::text || ' ' || id) FROM up`, c.ID, result, c.Node)
+	) SELECT pg_notify('`+channel+`', 'r ' || node || ' ' || id) FROM up`, ids, results, nodes)
 	if err != nil {
-		return fmt.Errorf("postgres: complete command %d: %w", c.ID, err)
+		return fmt.Errorf("postgres: complete %d commands: %w", len(cmds), err)
 	}
 	return nil
 }
