@@ -157,7 +157,7 @@ func (c *cluster) start(id string, ttl time.Duration) *node {
 			mu.Lock()
 			n.log.WriteString(sc.Text() + "\n")
 			mu.Unlock()
-			if strings.Contains(sc.Text(), "serving") {
+			if strings.HasPrefix(sc.Text(), "paraat: serving") {
 				once.Do(func() { close(ready) })
 			}
 		}
