@@ -16,7 +16,7 @@ import (
 	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
-	"github.com/paraat-nl/paraat/scenarios"
+	"github.com/paraat-nl/paraat/internal/builtin"
 	"github.com/paraat-nl/paraat/server"
 	"github.com/paraat-nl/paraat/server/live"
 	"github.com/paraat-nl/paraat/server/sqlite"
@@ -51,6 +51,7 @@ type env struct {
 	url   string
 	store server.Store
 	root  context.Context
+	words []string // hyphenated words of prose, allowed where ids are not
 }
 
 func newEnv(t *testing.T) *env {
@@ -66,7 +67,7 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	// Loaded once for all tests; as `paraat serve` does, files with errors are left out.
-	lib, diags := scenarios.Library()
+	lib, diags := builtin.Library()
 	if lib.Scenario("voorbeeld") == nil {
 		t.Fatalf("the built-in example does not load: %v", diags.Err())
 	}
@@ -218,6 +219,26 @@ func (tb *tab) typeInto(sel, text string) {
 	tb.t.Helper()
 	tb.wait(fmt.Sprintf(`(() => { const el = document.querySelector(%q); if (!el) return false; el.focus(); return document.activeElement === el; })()`, sel))
 	tb.do(chromedp.KeyEvent(text))
+}
+
+// prepare opens the example from the facilitator's library, with scope ("shared", "team"
+// or "participant"), up to the create button.
+func (tb *tab) prepare(scope string) {
+	tb.t.Helper()
+	tb.click(`li[data-scenario=voorbeeld] a.button.primary`)
+	tb.wait(`document.querySelector(".graph .g-node[data-inject=melding]") && document.querySelector("[data-k=create]")`)
+	tb.click(`input[data-k=scope-` + scope + `]`)
+}
+
+// create creates the prepared session and returns its join code and id, in the lobby.
+func (tb *tab) create() (code, session string) {
+	tb.t.Helper()
+	tb.click(`[data-k=create]`)
+	tb.wait(`/^#\/fac\/s\/[^/]+$/.test(location.hash) && document.querySelector(".join-code")`)
+	var hash string
+	tb.eval(`document.querySelector(".join-code").textContent`, &code)
+	tb.eval(`location.hash`, &hash)
+	return code, strings.TrimPrefix(hash, "#/fac/s/")
 }
 
 // jsString quotes s for JavaScript.

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-	"github.com/chromedp/chromedp/kb"
 	"github.com/paraat-nl/paraat/engine"
 	"github.com/paraat-nl/paraat/scenarios"
 	"github.com/paraat-nl/paraat/server"
@@ -68,15 +67,8 @@ func TestSession(t *testing.T) {
 	// The facilitator logs in, prepares a team session of the example and opens the lobby.
 	fac := e.open("facilitator", "/#/fac")
 	fac.login()
-	fac.click(`li[data-scenario=voorbeeld] a.button.primary`)
-	fac.wait(`document.querySelector(".graph .g-node[data-inject=melding]")`)
-	fac.click(`input[data-k=scope-team]`)
-	fac.click(`[data-k=create]`)
-	fac.wait(`/^#\/fac\/s\/[^/]+$/.test(location.hash) && document.querySelector(".join-code")`)
-	var code, hash string
-	fac.eval(`document.querySelector(".join-code").textContent`, &code)
-	fac.eval(`location.hash`, &hash)
-	session := strings.TrimPrefix(hash, "#/fac/s/")
+	fac.prepare("team")
+	code, session := fac.create()
 	if len(code) != 9 || code[4] != '-' {
 		t.Fatalf("join code %q", code)
 	}
@@ -108,12 +100,10 @@ func TestSession(t *testing.T) {
 		t.Fatal("a participant's name was rendered as markup")
 	}
 
-	// Presenter mode shows the code large for the projector, and Escape leaves it.
-	fac.click(`[data-k=presenter]`)
-	fac.waitText(".presenter-view .join-code", code)
-	fac.waitText(".presenter-view .p-count", "3")
-	fac.do(chromedp.KeyEvent(kb.Escape))
-	fac.wait(`document.querySelector("[data-k=start]") && !document.body.classList.contains("presenter")`)
+	// The projector window shows the code large, and counts who joined.
+	pj := e.projector(session)
+	pj.waitText(".pj-code", code)
+	pj.waitText(".pj-count", "3")
 
 	// Start: every world shows its first inject; the facilitator opens the first question.
 	fac.click(`[data-k=start]`)
@@ -132,6 +122,17 @@ func TestSession(t *testing.T) {
 		p.wait(fmt.Sprintf(`document.querySelector("section[data-question=%s] .status.received")`, q))
 	}
 	answer(anna, "eerste-stap", "partners-informeren")
+
+	// The projector shows both teams side by side, each with its question, bars and timer,
+	// on one screen.
+	pj.wait(`document.querySelectorAll(".pj-world").length === 2 && document.querySelectorAll(".pj-option").length === 6`)
+	pj.waitText(`.pj-world[data-world=rood] .pj-answered`, "1 of 2")
+	for _, vp := range [][2]int64{{1920, 1080}, {1280, 720}} {
+		pj.viewport(vp[0], vp[1])
+		pj.mustInside(".pj-world h2", ".pj-prompt", ".pj-option", ".pj-timer", ".pj-answered")
+		pj.noScroll()
+	}
+	pj.keep("projector-teams")
 	answer(eve, "eerste-stap", "afwachten")
 
 	// Bram answers and reloads at once, before or after the acknowledgement: either way the
@@ -240,12 +241,12 @@ func TestSession(t *testing.T) {
 	// The debrief: each world's path, the decisions side by side, the lenses, the quotes.
 	fac.click(`[data-k=debrief]`)
 	fac.wait(`document.querySelectorAll(".world-path").length === 2`)
-	fac.waitText("table.decisions thead", "Team red")
-	fac.waitText("table.decisions thead", "Team blue")
-	fac.waitText("table.decisions tbody", "Inform allies")
+	fac.waitText(".theme .findings", "Team red")
+	fac.waitText(".theme .findings", "Team blue")
+	fac.waitText(".theme .findings", "Inform allies")
 	fac.waitText("table.lenses tbody", "Policy path")
 	fac.waitText(".answer-item blockquote", quote[:40])
-	fac.wait(`document.querySelectorAll(".world-path .g-node.on").length >= 4`)
+	fac.wait(`document.querySelectorAll(".world-path .path-list li").length >= 4`)
 	var csvLines int
 	fac.eval(`fetch(document.querySelector(".exports a[download]").href).then(r => r.text()).then(s => s.trim().split("\n").length)`, &csvLines)
 

@@ -17,6 +17,7 @@ func TestStudy(t *testing.T) {
 	u.typeInto("#study-name", "Sam")
 	u.click(`[data-k=start]`)
 	u.waitText("#inject-title", "Outage on a data cable")
+	u.noRawIDs("study")
 
 	send := func(q string) {
 		u.click(fmt.Sprintf(`[data-k="q-%s-send"]`, q))
@@ -58,6 +59,7 @@ func TestStudy(t *testing.T) {
 	u.wait(`document.querySelectorAll(".review-item").length === 5`)
 	u.waitText(".review-item", "Inform allies and start the investigation together.")
 	u.wait(`document.querySelectorAll(".review-item blockquote").length >= 5`)
+	u.noRawIDs("study result")
 	var score string
 	u.eval(`document.querySelector(".big-score").textContent`, &score)
 	if score == "" {

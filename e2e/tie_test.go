@@ -17,14 +17,8 @@ func TestTieAndShownOrder(t *testing.T) {
 
 	fac := e.open("facilitator", "/#/fac")
 	fac.login()
-	fac.click(`li[data-scenario=voorbeeld] a.button.primary`)
-	fac.wait(`document.querySelector("[data-k=create]")`)
-	fac.click(`[data-k=create]`)
-	fac.wait(`/^#\/fac\/s\/[^/]+$/.test(location.hash) && document.querySelector(".join-code")`)
-	var code, hash string
-	fac.eval(`document.querySelector(".join-code").textContent`, &code)
-	fac.eval(`location.hash`, &hash)
-	session := strings.TrimPrefix(hash, "#/fac/s/")
+	fac.prepare("shared")
+	code, session := fac.create()
 
 	join := func(name string) *tab {
 		p := e.open(name, "/join/"+code)
@@ -75,5 +69,5 @@ func TestTieAndShownOrder(t *testing.T) {
 	fac.eval(`window.confirm = () => true`, nil)
 	fac.click(`[data-k=end]`)
 	fac.click(`[data-k=debrief]`)
-	fac.waitText("table.decisions tbody .tie", "Publicly hold a state responsible")
+	fac.waitText(".theme .findings .tie", "Publicly hold a state responsible")
 }

@@ -87,8 +87,8 @@ func (l *Library) Coverage(s *Scenario) []Coverage {
 	return out
 }
 
-// Warn adds the library-wide warnings: statements no scenario cites, and questions the
-// scenario's own lens does not address.
+// Warn adds the library-wide warnings: statements no scenario cites, questions the
+// scenario's own lens does not address, and state variables and injects without a name.
 func (l *Library) Warn(diags *Diagnostics) {
 	cited := l.Cited()
 	for _, st := range l.Corpus.Statements() {
@@ -102,6 +102,26 @@ func (l *Library) Warn(diags *Diagnostics) {
 				diags.addf(Warning, s.File, q.ID.Pos, "question %s cites no statement of the scenario's lens %s: it is not scored under it", q.ID.Value, s.Lens.Value)
 			}
 		}
+		unnamed(s, diags)
 	}
 	diags.Sort()
+}
+
+// unnamed warns about the state variables without a label and the injects without a title
+// of a scenario: screens and reports name things, never ids. Warnings, not errors, so that
+// files written before names were asked for still load.
+func unnamed(s *Scenario, diags *Diagnostics) {
+	if s.Kind != KindScenario {
+		return
+	}
+	for _, sv := range s.State {
+		if sv.Label.Empty() {
+			diags.addf(Warning, s.File, sv.Pos, "state variable %s has no label (nl and en): screens and reports cannot name it", sv.Name)
+		}
+	}
+	for _, in := range s.Injects {
+		if in.Title.Empty() {
+			diags.addf(Warning, s.File, in.ID.Pos, "inject %s has no title (nl and en): the projector, console and report cannot name it", in.ID.Value)
+		}
+	}
 }

@@ -40,8 +40,8 @@ type Config struct {
 	// User and Password log in a facilitator who may create sessions (an admin, to read the
 	// metrics from another machine).
 	User, Password string
-	// Scenario is played in every session; the default is the 22-question quiz, which gives
-	// a linear run of 22 injects.
+	// Scenario is played in every session; the default is the 15-question which-document
+	// quiz, which gives a linear run of 15 injects.
 	Scenario string
 	// Participants are spread round-robin over Sessions.
 	Participants, Sessions int

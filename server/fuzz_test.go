@@ -33,7 +33,7 @@ func newBodyFuzz(f *testing.F) *bodyFuzz {
 		f.Fatal(err)
 	}
 	f.Cleanup(func() { store.Close() })
-	lib := builtin(f)
+	lib := builtinLib(f)
 	mgr := live.New(store, lib, live.Options{})
 	f.Cleanup(func() { mgr.Shutdown(ctx) })
 	// Limits per address stay on; each request comes from an address of its own so that the

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/paraat-nl/paraat/engine"
@@ -266,6 +267,7 @@ func (s *Server) report(w http.ResponseWriter, r *http.Request, row SessionRow) 
 		return nil
 	}
 	rep.Session.JoinURL = ""
+	AddDebrief(s.cfg.Library, rep)
 	return rep
 }
 
@@ -289,7 +291,13 @@ func (s *Server) handleReportHTML(w http.ResponseWriter, r *http.Request, l *log
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.Header().Set("Cache-Control", "no-store")
 		w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'")
-		rep.WriteHTML(w)
+		lang := r.URL.Query().Get("lang")
+		if lang == "" && strings.HasPrefix(strings.ToLower(r.Header.Get("Accept-Language")), "nl") {
+			lang = "nl"
+		} else if lang == "" {
+			lang = "en"
+		}
+		rep.WriteHTML(w, s.cfg.Library, lang)
 	}
 }
 

@@ -10,7 +10,7 @@ import (
 	"testing/fstest"
 
 	"github.com/paraat-nl/paraat/engine"
-	"github.com/paraat-nl/paraat/scenarios"
+	"github.com/paraat-nl/paraat/internal/builtin"
 	"github.com/paraat-nl/paraat/server"
 	"github.com/paraat-nl/paraat/server/live"
 	"github.com/paraat-nl/paraat/server/sqlite"
@@ -25,7 +25,7 @@ func TestMetrics(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer store.Close()
-	lib := builtin(t)
+	lib := builtinLib(t)
 	mgr := live.New(store, lib, live.Options{})
 	defer mgr.Shutdown(ctx)
 	srv, err := server.New(server.Config{Store: store, Library: lib, Live: mgr, Web: fstest.MapFS{}, KDF: server.TestKDF})
@@ -62,10 +62,10 @@ func TestMetrics(t *testing.T) {
 	}
 }
 
-// builtin is the built-in library, loaded once for all tests.
-func builtin(t testing.TB) *engine.Library {
+// builtinLib is the built-in library, loaded once for all tests.
+func builtinLib(t testing.TB) *engine.Library {
 	t.Helper()
-	lib, diags := scenarios.Library()
+	lib, diags := builtin.Library()
 	if lib.Scenario("voorbeeld") == nil {
 		t.Fatalf("the built-in example does not load: %v", diags.Err())
 	}

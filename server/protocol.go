@@ -264,6 +264,9 @@ type EventMsg struct {
 	Answer      *engine.Answer `json:"answer,omitempty"`
 	// By says who took a decision (kind decided): majority, role:<id>, facilitator, participant.
 	By string `json:"by,omitempty"`
+	// Tie, on a decided event, names the options a majority was tied between and the rule
+	// that settled it (engine.Tie).
+	Tie *engine.Tie `json:"tie,omitempty"`
 	// Sent is when the server published the event live; absent when it is replayed after a
 	// resume. Clients can measure delivery with it.
 	Sent *time.Time `json:"sent,omitempty"`

@@ -2,8 +2,7 @@ package server
 
 import (
 	"encoding/csv"
-	"fmt"
-	"html/template"
+
 	"io"
 	"regexp"
 	"strconv"
@@ -24,6 +23,12 @@ type Report struct {
 	Answers      []ReportAnswer           `json:"answers"`
 	Statements   map[string]StatementView `json:"statements"`
 	PolicyPath   *LensRun                 `json:"policy_path"`
+	// Reveals holds, for every question of the scenario, the answer policy recommends under
+	// the session's lens and the statements behind it.
+	Reveals map[string]engine.Reveal `json:"reveals"`
+	// Disagreements are the questions the session decided on which the documents (lenses)
+	// that address them recommend different answers.
+	Disagreements []engine.Disagreement `json:"disagreements"`
 }
 
 // ReportParticipant is one participant with their total.
@@ -93,6 +98,8 @@ type ReportWorld struct {
 	Total      engine.Total     `json:"total"`
 	Divergence []Divergence     `json:"divergence"`
 	Lenses     []LensRun        `json:"lenses"`
+	// WhatIfs replays the world with each other option of each choice it decided.
+	WhatIfs []engine.WhatIf `json:"what_ifs"`
 }
 
 // ReportAnswer is one participant answer with its score.
@@ -168,41 +175,3 @@ func csvSafe(s string) string {
 }
 
 var plainNumber = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?$`)
-
-var reportHTML = template.Must(template.New("report").Funcs(template.FuncMap{
-	"answer": AnswerString,
-	"join":   func(ids []string) string { return strings.Join(ids, ", ") },
-	"secs":   func(ms int64) string { return fmt.Sprintf("%d:%02d", ms/60000, ms/1000%60) },
-}).Parse(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Report {{.Session.Title.EN}}</title>
-<style>body{font-family:sans-serif;max-width:60em;margin:auto;padding:1em}table{border-collapse:collapse;width:100%;margin:1em 0}
-td,th{border:1px solid #999;padding:.25em .5em;text-align:left;vertical-align:top}blockquote{margin:.25em 1em;font-style:italic}
-@media print{a{color:black}}</style></head><body>
-<h1>{{.Session.Title.NL}} / {{.Session.Title.EN}}</h1>
-<p>Session {{.Session.ID}} · scenario {{.Session.Scenario}} · lens {{.Lens}} · scope {{.Session.Scope}} · generated {{.Generated.Format "2006-01-02 15:04 MST"}}</p>
-<h2>Participants</h2>
-<table><tr><th>Name</th><th>Role</th><th>Team</th><th>World</th><th>Points</th><th>%</th><th>Answered</th></tr>
-{{range .Participants}}<tr><td>{{.Name}}{{if .Removed}} (removed){{end}}</td><td>{{.Role}}</td><td>{{.Team}}</td><td>{{.World}}</td><td>{{.Total.Points}} / {{.Total.Max}}</td><td>{{.Total.Percent}}</td><td>{{.Total.Answered}}</td></tr>
-{{end}}</table>
-{{if .Teams}}<h2>Teams</h2><table><tr><th>Team</th><th>Points</th><th>%</th></tr>
-{{range .Teams}}<tr><td>{{.ID}}</td><td>{{.Total.Points}} / {{.Total.Max}}</td><td>{{.Total.Percent}}</td></tr>{{end}}</table>{{end}}
-{{range .Worlds}}<h2>World {{.ID}}</h2>
-<p>Path: {{range $i, $s := .Path}}{{if $i}} → {{end}}{{$s.Inject}} ({{secs $s.AtMS}}){{end}}{{if .Ending}} ⇒ ending <b>{{.Ending}}</b>{{end}}. Total {{.Total.Points}} / {{.Total.Max}} ({{.Total.Percent}}%).</p>
-<table><tr><th>Question</th><th>Decision</th><th>By</th><th>Points</th></tr>
-{{range .Decisions}}<tr><td>{{.Question}}</td><td>{{answer .Answer}}</td><td>{{.By}}{{with .Tie}}<br>tie between {{join .Options}}, settled by the earliest answer / gelijke stand tussen {{join .Options}}, beslist door het vroegste antwoord{{end}}</td><td>{{if .Score.Addressed}}{{.Score.Points}} / {{.Score.Max}}{{else}}not addressed: this policy says nothing here / dit beleid zegt hier niets over{{end}}</td></tr>{{end}}</table>
-<table><tr><th>Question</th><th>Answers</th><th>Agreed with the decision</th><th>Diverged</th></tr>
-{{range .Divergence}}<tr><td>{{.Question}}</td><td>{{.Answers}}</td><td>{{.Agreed}}</td><td>{{.Diverged}}</td></tr>{{end}}</table>
-<p>Under other lenses:</p><ul>{{range .Lenses}}<li>{{.Lens}}: {{.Total.Points}} / {{.Total.Max}} ({{.Total.Percent}}%), path {{range $i, $p := .Path}}{{if $i}} → {{end}}{{$p}}{{end}}{{if .Ending}}, ending {{.Ending}}{{end}}</li>{{end}}</ul>
-{{end}}
-{{with .PolicyPath}}<h2>The policy path ({{.Lens}})</h2><p>{{range $i, $p := .Path}}{{if $i}} → {{end}}{{$p}}{{end}}{{if .Ending}} ⇒ {{.Ending}}{{end}}; {{.Total.Percent}}%.</p>
-{{range .Steps}}{{if ne .DecidedBy "lens"}}<p>{{.Question}}: {{answer .Answer}} — {{if eq .DecidedBy "default-lens"}}this lens is silent or undecided here; the scenario's default lens chose / deze lens zwijgt of beslist hier niet; de standaardlens van het scenario koos{{else}}no lens decides here; a fixed rule chose / geen lens beslist hier; een vaste regel koos{{end}}{{with .Tied}} (among / tussen {{join .}}){{end}}.</p>{{end}}{{end}}{{end}}
-<h2>Answers</h2>
-<table><tr><th>Name</th><th>World</th><th>Question</th><th>Answer</th><th>Points</th><th>Decision</th><th>Policy</th></tr>
-{{range .Answers}}<tr><td>{{.Name}}</td><td>{{.World}}</td><td>{{.Question}}</td><td>{{answer .Answer}}</td><td>{{if .Score.Addressed}}{{.Score.Points}} / {{.Score.Max}}{{else}}not addressed / niet behandeld{{end}}{{if .Score.Pending}} (to score){{end}}</td><td>{{with .Decision}}{{answer .}}{{end}}{{if not .Agrees}} (diverged){{end}}</td>
-<td>{{range .Score.Citations}}{{if .Chosen}}{{with index $.Statements .Statement}}<blockquote>“{{.Quote}}” — {{.Document.Title.NL}}, {{.Section}}</blockquote>{{end}}{{end}}{{end}}</td></tr>
-{{end}}</table>
-</body></html>
-`))
-
-// WriteHTML writes the printable report page.
-func (r *Report) WriteHTML(w io.Writer) error { return reportHTML.Execute(w, r) }

@@ -39,7 +39,7 @@ func newViewerEnv(t *testing.T) *viewerEnv {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	lib := builtin(t)
+	lib := builtinLib(t)
 	mgr := live.New(store, lib, live.Options{})
 	t.Cleanup(func() { mgr.Shutdown(ctx) })
 	srv, err := server.New(server.Config{Store: store, Library: lib, Live: mgr, Web: fstest.MapFS{}, KDF: server.TestKDF})
@@ -182,7 +182,7 @@ func TestCheck(t *testing.T) {
 	// Three mistakes at once: an unknown state variable in an effect, an unknown statement,
 	// and a branch to an inject that does not exist. All are reported, each with its place.
 	bad := strings.Replace(string(good), `effects: ["escalatie += 2", "cohesie -= 15"]`, `effects: ["escalatie += 2", "cohesi -= 15"]`, 1)
-	bad = strings.Replace(bad, "conflicts: [ivs-2026/zelf-gekozen-moment]", "conflicts: [ivs-2026/bestaat-niet]", 1)
+	bad = strings.Replace(bad, "conflicts: [ivs-2026/coalitieverband-via-eu]", "conflicts: [ivs-2026/bestaat-niet]", 1)
 	bad = strings.Replace(bad, "goto: tegenreactie", "goto: tegenreaktie", 1)
 	if bad == string(good) {
 		t.Fatal("the example changed: the test's edits no longer apply")

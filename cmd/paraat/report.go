@@ -18,6 +18,7 @@ func runReport(ctx context.Context, args []string, env func(string) string, stdi
 	fl.SetOutput(stderr)
 	db := fl.String("db", envOr(env, "PARAAT_DB", "paraat.db"), "SQLite file or postgres:// URL ($PARAAT_DB)")
 	format := fl.String("format", "json", "json, csv or html")
+	lang := fl.String("lang", "nl", "language of the html report: nl or en")
 	library := fl.String("library", env("PARAAT_LIBRARY"), "library folder (default: the built-in scenarios)")
 	var corpus corpusOptions
 	corpus.flags(fl)
@@ -52,11 +53,12 @@ func runReport(ctx context.Context, args []string, env func(string) string, stdi
 		fmt.Fprintf(stderr, "paraat report: %s\n", server.ErrorOf(err).Message)
 		return 1
 	}
+	server.AddDebrief(lib, rep)
 	switch *format {
 	case "csv":
 		err = rep.WriteCSV(stdout)
 	case "html":
-		err = rep.WriteHTML(stdout)
+		err = rep.WriteHTML(stdout, lib, *lang)
 	default:
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")

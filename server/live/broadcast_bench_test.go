@@ -9,38 +9,50 @@ import (
 	"github.com/paraat-nl/paraat/engine"
 	"github.com/paraat-nl/paraat/scenarios"
 	"github.com/paraat-nl/paraat/server"
+	"github.com/paraat-nl/paraat/server/live/session"
 )
 
 // benchState is a shared session of the quiz, started and on its second inject, with its
-// questions open: what a hub holds when it broadcasts an inject.
-func benchState(b *testing.B) *state {
+// first question open: what a hub holds when it broadcasts an inject.
+func benchState(b *testing.B) *session.State {
 	b.Helper()
 	lib, diags := engine.Load(scenarios.FS())
 	if diags.Errors() > 0 {
 		b.Fatal(diags.Err())
 	}
 	meta, _ := json.Marshal(server.Meta{Lens: "ivs-2026", Scope: server.ScopeShared})
-	st, err := newState(lib, server.SessionRow{ID: "s", Scenario: "quiz-welk-document", Meta: meta})
+	st, err := session.New(lib, server.SessionRow{ID: "s", Scenario: "quiz-welk-document", Meta: meta})
 	if err != nil {
 		b.Fatal(err)
 	}
 	t0 := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
-	recs := []server.Record{record(t0, evStarted, "started", evData{}), record(t0, evAdvance, "advance:main@0", evData{World: "main"})}
-	for i, r := range recs {
-		r.Seq = int64(i + 1)
-		st.apply(r)
+	seq := int64(0)
+	apply := func(recs []server.Record, err error) {
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, r := range recs {
+			seq++
+			r.Seq = seq
+			st.Apply(r)
+		}
 	}
-	q := st.worlds["main"].w.Current().Questions[0]
-	r := record(t0, evOpen, "open:main/"+q.ID.Value, evData{World: "main", Question: q.ID.Value})
-	r.Seq = 3
-	st.apply(r)
+	apply([]server.Record{session.StartedRecord(t0)}, nil)
+	apply(st.DecideFacilitator(server.ClientMsg{Type: server.MsgNext}, t0))
+	v, _ := st.WorldView("main", t0)
+	apply(st.DecideFacilitator(server.ClientMsg{Type: server.MsgOpen, Question: v.Questions[0].ID}, t0))
 	return st
+}
+
+func worldView(st *session.State, now time.Time) server.WorldView {
+	v, _ := st.WorldView("main", now)
+	return v
 }
 
 // BenchmarkEncodeEvent serialises and frames one inject event: once per broadcast.
 func BenchmarkEncodeEvent(b *testing.B) {
 	st := benchState(b)
-	msg := st.log[len(st.log)-1].msg
+	msg := st.Log()[len(st.Log())-1].Msg
 	now := time.Now()
 	msg.Sent = &now
 	for b.Loop() {
@@ -54,7 +66,7 @@ func BenchmarkEncodeWorld(b *testing.B) {
 	now := time.Now()
 	var n int
 	for b.Loop() {
-		f := prepare(server.WorldMsg{Type: server.MsgWorld, Seq: st.seq, World: st.worldView(st.worlds["main"], now)})
+		f := prepare(server.WorldMsg{Type: server.MsgWorld, Seq: st.Seq(), World: worldView(st, now)})
 		n = len(f.data)
 	}
 	b.ReportMetric(float64(n), "bytes/msg")
@@ -71,12 +83,12 @@ func BenchmarkBroadcast(b *testing.B) {
 			for i := range clients {
 				clients[i] = &client{send: make(chan *frame, 64)}
 			}
-			ev := st.log[len(st.log)-1].msg
+			ev := st.Log()[len(st.Log())-1].Msg
 			now := time.Now()
 			for b.Loop() {
 				ev.Sent = &now
 				fe := prepare(ev)
-				fw := prepare(server.WorldMsg{Type: server.MsgWorld, Seq: st.seq, World: st.worldView(st.worlds["main"], now)})
+				fw := prepare(server.WorldMsg{Type: server.MsgWorld, Seq: st.Seq(), World: worldView(st, now)})
 				for _, c := range clients {
 					c.enqueue(fe)
 					c.enqueue(fw)

@@ -303,7 +303,7 @@ func (h *hub) sync() {
 func (h *hub) catchUp() {
 	for {
 		ctx, cancel := context.WithTimeout(h.m.ctx, h.m.opts.AppendTimeout)
-		recs, err := h.m.store.Events(ctx, h.id, h.st.seq, 1000)
+		recs, err := h.m.store.Events(ctx, h.id, h.st.Seq(), 1000)
 		cancel()
 		if err != nil {
 			h.m.log.Error("reading the session's log", "session", h.id, "err", err)
@@ -312,14 +312,14 @@ func (h *hub) catchUp() {
 		if len(recs) == 0 {
 			break
 		}
-		n := len(h.st.log)
-		wasEnded := h.st.ended
+		n := len(h.st.Log())
+		wasEnded := h.st.Ended()
 		for _, r := range recs {
-			h.st.apply(r)
+			h.st.Apply(r)
 		}
-		h.seq.Store(h.st.seq)
-		h.publish(h.st.log[n:])
-		if h.st.ended && !wasEnded {
+		h.seq.Store(h.st.Seq())
+		h.publish(h.st.Log()[n:])
+		if h.st.Ended() && !wasEnded {
 			for c := range h.clients {
 				h.detach(c, server.CloseEnded, "session ended")
 			}
@@ -335,7 +335,7 @@ func (h *hub) catchUp() {
 func (h *hub) deliver() {
 	rest := h.results[:0]
 	for _, r := range h.results {
-		if r.seq > h.st.seq {
+		if r.seq > h.st.Seq() {
 			rest = append(rest, r)
 			continue
 		}
@@ -429,7 +429,7 @@ func (h *hub) runRemote(cmds []server.Command) {
 		}
 		h.m.cl.carried.Add(1)
 		if rc.Join != nil {
-			p, recs, err := h.st.decideJoin(rc.Msg, rc.Join.PID, rc.Join.Hash, h.now())
+			p, recs, err := h.st.DecideJoin(rc.Msg, rc.Join.PID, rc.Join.Hash, h.now())
 			if err == nil && p == nil {
 				_, err = h.commit(recs...)
 			}
@@ -439,8 +439,8 @@ func (h *hub) runRemote(cmds []server.Command) {
 			continue
 		}
 		j.proxy = &client{proxy: true, pid: rc.PID, facilitator: rc.Fac, send: make(chan *frame, 16)}
-		if p := h.st.parts[rc.PID]; p != nil {
-			j.proxy.world = p.world
+		if p := h.st.Participant(rc.PID); p != nil {
+			j.proxy.world = p.World()
 		}
 		switch {
 		case rc.Msg.Type == server.MsgAnswer && !rc.Fac:
@@ -467,7 +467,7 @@ func (h *hub) runRemote(cmds []server.Command) {
 	done := make([]server.Command, len(jobs))
 	results := make([][]byte, len(jobs))
 	for i, j := range jobs {
-		j.res.Seq = h.st.seq
+		j.res.Seq = h.st.Seq()
 		if j.proxy != nil {
 		drain:
 			for {
@@ -576,17 +576,17 @@ func (m *Manager) joinRemote(ctx context.Context, h *hub, c *client, msg server.
 		return res.Err
 	}
 	return h.call(ctx, func() error {
-		if h.st.seq < res.Seq {
+		if h.st.Seq() < res.Seq {
 			h.catchUp()
 		}
-		p := h.st.byToken[hash]
+		p := h.st.ByToken(hash)
 		if p == nil {
 			return server.Errorf(server.EUnavailable, "the join has not reached this server yet; send it again")
 		}
-		if p.removed {
+		if p.Removed() {
 			return server.Errorf(server.EUnauthorized, "you were removed from this session")
 		}
-		h.attach(c, p.id)
+		h.attach(c, p.ID())
 		h.welcome(c, token, 0)
 		return nil
 	})

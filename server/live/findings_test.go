@@ -394,8 +394,18 @@ func TestShutdownBlockedWriter(t *testing.T) {
 	}
 	// From here on nothing reads ws. Every inject sends it an event and a world view.
 	f.command(map[string]any{"type": "start"})
-	for range 20 {
-		f.command(map[string]any{"type": "next", "open": true})
+	// Move on until the playthrough ends (however many injects the quiz has).
+	for range 50 {
+		ref := uuid.NewString()
+		f.send(map[string]any{"type": "next", "open": true, "ref": ref})
+		m := f.reply(ref)
+		if m.str("type") == "ack" {
+			continue
+		}
+		if m.str("code") != string(server.EClosed) {
+			t.Fatalf("next: %v", m)
+		}
+		break
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()

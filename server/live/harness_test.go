@@ -16,7 +16,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/gorilla/websocket"
 	"github.com/paraat-nl/paraat/engine"
-	"github.com/paraat-nl/paraat/scenarios"
+	"github.com/paraat-nl/paraat/internal/builtin"
 	"github.com/paraat-nl/paraat/server"
 	"github.com/paraat-nl/paraat/server/live"
 )
@@ -24,7 +24,7 @@ import (
 // library is the built-in library, loaded once for all tests, which may run in parallel.
 func library(t testing.TB) *engine.Library {
 	t.Helper()
-	lib, diags := scenarios.Library()
+	lib, diags := builtin.Library()
 	if diags.Errors() > 0 {
 		t.Fatalf("library: %v", diags.Err())
 	}

@@ -1,3 +1,7 @@
+// Package live runs live sessions over websockets: one hub goroutine per session takes its
+// clients' commands, asks the session's state machine (package session) what they mean,
+// appends the records to the store, and only once they are durable applies them and fans
+// the changes out to the session's clients.
 package live
 
 import (
@@ -8,6 +12,7 @@ import (
 
 	"github.com/gorilla/websocket"
 	"github.com/paraat-nl/paraat/server"
+	"github.com/paraat-nl/paraat/server/live/session"
 )
 
 var (
@@ -18,14 +23,15 @@ var (
 )
 
 // hub is one live session: a goroutine (run) that owns the session's state and its clients.
-// The path of every change, for instance an answer, is in this file and commands.go:
+// The state machine is package session (no I/O, no clock); this file and commands.go are the
+// loop around it. The path of every change, for instance an answer:
 //
 //  1. The connection's reader decodes the frame and queues it (submit).
-//  2. run takes it and asks the state what it means (state.decideAnswer and friends in
-//     commands.go: pure functions of the state, the message and the time, which return the
+//  2. run takes it and asks the state what it means (session.State.DecideAnswer, Decide and
+//     friends: pure functions of the state, the message and the time, which return the
 //     records to log or a refusal).
 //  3. commit appends the records to the store. Only once the store says they are durable
-//     does state.apply fold them in (state.go), and publish sends the events and the views
+//     does session.State.Apply fold them in, and publish sends the events and the views
 //     they change to the clients that may see them; then the sender gets its ack.
 //  4. If the append fails, the outcome is unknown (a commit that timed out may have been
 //     written). recover stops taking commands, waits (back-off), reloads the state from the
@@ -36,8 +42,8 @@ var (
 type hub struct {
 	m   *Manager
 	id  string
-	st  *state
-	seq atomic.Int64 // st.seq, readable by connection goroutines
+	st  *session.State
+	seq atomic.Int64 // st.Seq(), readable by connection goroutines
 
 	cmds    chan hubCmd
 	clients map[*client]struct{}
@@ -304,12 +310,12 @@ func (h *hub) commit(recs ...server.Record) ([]server.Record, error) {
 	}
 	if err == nil {
 		h.failures = 0
-		n := len(h.st.log)
+		n := len(h.st.Log())
 		for _, r := range out {
-			h.st.apply(r)
+			h.st.Apply(r)
 		}
-		h.seq.Store(h.st.seq)
-		h.publish(h.st.log[n:])
+		h.seq.Store(h.st.Seq())
+		h.publish(h.st.Log()[n:])
 		return out, nil
 	}
 	h.m.stats.appendErrors.Add(1)
@@ -319,7 +325,7 @@ func (h *hub) commit(recs ...server.Record) ([]server.Record, error) {
 	}
 	found := make([]server.Record, 0, len(recs))
 	for _, r := range recs {
-		seq, ok := h.st.keys[r.Key]
+		seq, ok := h.st.Logged(r.Key)
 		if r.Key == "" || !ok {
 			return nil, errNotSaved
 		}
@@ -350,34 +356,34 @@ func (h *hub) recover() bool {
 		}
 		old := h.st
 		h.st = st
-		h.seq.Store(st.seq)
-		if len(st.log) > len(old.log) {
-			h.publish(st.log[len(old.log):])
+		h.seq.Store(st.Seq())
+		if len(st.Log()) > len(old.Log()) {
+			h.publish(st.Log()[len(old.Log()):])
 		}
 		return true
 	}
 }
 
 // sees reports whether a client may see a logged record.
-func (c *client) sees(e logged) bool {
+func (c *client) sees(e session.Entry) bool {
 	if c.facilitator {
 		return true
 	}
-	return (e.world == "" || e.world == c.world) && (e.participant == "" || e.participant == c.pid)
+	return (e.World == "" || e.World == c.world) && (e.Participant == "" || e.Participant == c.pid)
 }
 
 func changesWorld(kind string, solo bool) bool {
 	switch kind {
-	case evAnswer, evRubric:
+	case session.EvAnswer, session.EvRubric:
 		return solo
-	case evJoined, evRemoved, evCreated:
+	case session.EvJoined, session.EvRemoved, session.EvCreated:
 		return false
 	}
 	return true
 }
 
 // publish sends new log entries and the views they change.
-func (h *hub) publish(entries []logged) {
+func (h *hub) publish(entries []session.Entry) {
 	st := h.st
 	now := h.now()
 	allWorlds := false
@@ -385,11 +391,11 @@ func (h *hub) publish(entries []logged) {
 	mes := map[string]bool{}
 	removed := map[string]bool{}
 	for _, e := range entries {
-		msg := e.msg
+		msg := e.Msg
 		msg.Sent = &now // live only: replayed events go without, so a client can tell
 		pm := prepare(msg)
-		if e.participant != "" {
-			for _, c := range h.byPart[e.participant] {
+		if e.Participant != "" {
+			for _, c := range h.byPart[e.Participant] {
 				h.send(c, pm)
 			}
 			for c := range h.facs {
@@ -402,52 +408,53 @@ func (h *hub) publish(entries []logged) {
 				}
 			}
 		}
-		kind := e.msg.Kind
+		kind := e.Msg.Kind
 		if kind == "inject" {
-			kind = evAdvance
+			kind = session.EvAdvance
 		}
-		if changesWorld(kind, st.solo()) {
-			if e.world == "" {
+		if changesWorld(kind, st.Solo()) {
+			if e.World == "" {
 				allWorlds = true
 			} else {
-				worlds[e.world] = true
+				worlds[e.World] = true
 			}
 		}
 		switch kind {
-		case evAnswer, evRubric:
-			mes[e.participant] = true
-		case evAdvance:
+		case session.EvAnswer, session.EvRubric:
+			mes[e.Participant] = true
+		case session.EvAdvance:
 			// Only in self-paced worlds can moving on decide, and so reveal, a question; such a
 			// world is its one participant's, and has their id.
-			if st.solo() {
-				mes[e.world] = true
+			if st.Solo() {
+				mes[e.World] = true
 			}
-		case evReveal:
-			for _, p := range st.order {
-				if p.world == e.world {
-					mes[p.id] = true
+		case session.EvReveal:
+			for _, p := range st.Participants() {
+				if p.World() == e.World {
+					mes[p.ID()] = true
 				}
 			}
-		case evRemoved:
-			removed[e.msg.Participant] = true
+		case session.EvRemoved:
+			removed[e.Msg.Participant] = true
 		}
 	}
 	views := map[string]*frame{}
 	for c := range h.clients {
-		p := st.parts[c.pid]
+		p := st.Participant(c.pid)
 		if p == nil {
 			continue
 		}
-		if (allWorlds || worlds[p.world]) && st.worlds[p.world] != nil {
-			pm := views[p.world]
+		if (allWorlds || worlds[p.World()]) && st.HasWorld(p.World()) {
+			pm := views[p.World()]
 			if pm == nil {
-				pm = prepare(server.WorldMsg{Type: server.MsgWorld, Seq: st.seq, World: st.worldView(st.worlds[p.world], now)})
-				views[p.world] = pm
+				v, _ := st.WorldView(p.World(), now)
+				pm = prepare(server.WorldMsg{Type: server.MsgWorld, Seq: st.Seq(), World: v})
+				views[p.World()] = pm
 			}
 			h.send(c, pm)
 		}
-		if mes[p.id] {
-			h.send(c, prepare(server.MeMsg{Type: server.MsgMe, Seq: st.seq, Me: st.meView(p)}))
+		if mes[p.ID()] {
+			h.send(c, prepare(server.MeMsg{Type: server.MsgMe, Seq: st.Seq(), Me: st.MeView(p)}))
 		}
 	}
 	h.sendAggregates()
@@ -482,7 +489,7 @@ func (h *hub) flushAggregates() {
 		return
 	}
 	h.aggLast = time.Now()
-	pm := prepare(server.AggregatesMsg{Type: server.MsgAggregates, Seq: h.st.seq, Aggregates: h.st.aggregates(h.conns)})
+	pm := prepare(server.AggregatesMsg{Type: server.MsgAggregates, Seq: h.st.Seq(), Aggregates: h.st.Aggregates(h.conns)})
 	for c := range h.facs {
 		h.send(c, pm)
 	}
@@ -503,8 +510,8 @@ func (h *hub) send(c *client, pm *frame) {
 func (h *hub) attach(c *client, pid string) {
 	c.pid = pid
 	h.clients[c] = struct{}{}
-	if p := h.st.parts[pid]; p != nil {
-		c.world = p.world
+	if p := h.st.Participant(pid); p != nil {
+		c.world = p.World()
 		h.conns[pid]++
 		h.byPart[pid] = append(h.byPart[pid], c)
 	}
@@ -547,7 +554,7 @@ func (h *hub) sendErr(c *client, ref string, err error) {
 	if e.Code == server.EInternal {
 		h.m.log.Error("internal error", "session", h.id, "err", err)
 	}
-	h.send(c, prepare(server.ErrorMsg{Type: server.MsgError, Seq: h.st.seq, Ref: ref, Code: e.Code, Message: e.Message}))
+	h.send(c, prepare(server.ErrorMsg{Type: server.MsgError, Seq: h.st.Seq(), Ref: ref, Code: e.Code, Message: e.Message}))
 }
 
 func (h *hub) ack(c *client, ref string, seq int64) {
@@ -557,17 +564,17 @@ func (h *hub) ack(c *client, ref string, seq int64) {
 // welcome sends the welcome, the snapshot and the missed log entries.
 func (h *hub) welcome(c *client, token string, lastSeq int64) {
 	st := h.st
-	w := server.Welcome{Type: server.MsgWelcome, Seq: st.seq, V: server.ProtocolVersion, Session: h.id,
+	w := server.Welcome{Type: server.MsgWelcome, Seq: st.Seq(), V: server.ProtocolVersion, Session: h.id,
 		Token: token, Facilitator: c.facilitator}
-	if p := st.parts[c.pid]; p != nil {
-		w.Participant, w.Name, w.Role, w.Team, w.World = p.id, p.name, p.role, p.team, p.world
+	if p := st.Participant(c.pid); p != nil {
+		w.Participant, w.Name, w.Role, w.Team, w.World = p.ID(), p.Name(), p.Role(), p.Team(), p.World()
 	}
 	h.send(c, prepare(w))
 	h.send(c, prepare(h.snapshot(c)))
 	if lastSeq > 0 {
-		for _, e := range st.log {
-			if e.msg.Seq > lastSeq && c.sees(e) {
-				h.send(c, prepare(e.msg))
+		for _, e := range st.Log() {
+			if e.Msg.Seq > lastSeq && c.sees(e) {
+				h.send(c, prepare(e.Msg))
 			}
 		}
 	}
@@ -576,22 +583,22 @@ func (h *hub) welcome(c *client, token string, lastSeq int64) {
 func (h *hub) snapshot(c *client) server.Snapshot {
 	st := h.st
 	now := h.now()
-	s := server.Snapshot{Type: server.MsgSnapshot, Seq: st.seq, Session: st.sessionView()}
+	s := server.Snapshot{Type: server.MsgSnapshot, Seq: st.Seq(), Session: st.SessionView()}
 	if c.facilitator {
 		s.Worlds = []server.WorldView{}
-		for _, id := range st.worldIDs {
-			s.Worlds = append(s.Worlds, st.worldView(st.worlds[id], now))
+		for _, id := range st.WorldIDs() {
+			v, _ := st.WorldView(id, now)
+			s.Worlds = append(s.Worlds, v)
 		}
-		ag := st.aggregates(h.conns)
+		ag := st.Aggregates(h.conns)
 		s.Aggregates = &ag
 		return s
 	}
-	p := st.parts[c.pid]
-	if wd := st.worlds[p.world]; wd != nil {
-		v := st.worldView(wd, now)
+	p := st.Participant(c.pid)
+	if v, ok := st.WorldView(p.World(), now); ok {
 		s.World = &v
 	}
-	me := st.meView(p)
+	me := st.MeView(p)
 	s.Me = &me
 	return s
 }
@@ -604,18 +611,10 @@ func (h *hub) schedule() {
 		h.timer.Stop()
 		h.timer = nil
 	}
-	st := h.st
-	if st.paused || st.ended || !st.started || (h.m.cl != nil && !h.owner.Load()) {
+	if h.m.cl != nil && !h.owner.Load() {
 		return // a follower runs no timers: the owner does
 	}
-	var first time.Time
-	for _, wd := range st.worlds {
-		for q, dl := range wd.opened {
-			if !dl.IsZero() && wd.w.IsOpen(q) && (first.IsZero() || dl.Before(first)) {
-				first = dl
-			}
-		}
-	}
+	first := h.st.NextDeadline()
 	if first.IsZero() {
 		return
 	}
@@ -625,7 +624,7 @@ func (h *hub) schedule() {
 // expire closes the questions whose deadline has passed. If the store fails, commit has
 // already waited out its back-off, so a deadline that stays due is retried at that pace.
 func (h *hub) expire() {
-	if _, err := h.commit(h.st.expired(h.now())...); err != nil {
+	if _, err := h.commit(h.st.Expired(h.now())...); err != nil {
 		h.m.log.Error("closing expired questions", "session", h.id, "err", err)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/gorilla/websocket"
 	"github.com/paraat-nl/paraat/engine"
 	"github.com/paraat-nl/paraat/server"
+	"github.com/paraat-nl/paraat/server/live/session"
 )
 
 // Options tune the live layer; the zero value gives the defaults of PROTOCOL.md.
@@ -159,12 +160,12 @@ func (m *Manager) Start(ctx context.Context) error {
 }
 
 // fold reads a session's log and folds it into a state.
-func (m *Manager) fold(ctx context.Context, id string) (*state, error) {
+func (m *Manager) fold(ctx context.Context, id string) (*session.State, error) {
 	row, err := m.store.Session(ctx, id)
 	if err != nil {
 		return nil, fmt.Errorf("session %s: %w", id, err)
 	}
-	st, err := newState(m.lib.Load(), row)
+	st, err := session.New(m.lib.Load(), row)
 	if err != nil {
 		return nil, err
 	}
@@ -173,9 +174,9 @@ func (m *Manager) fold(ctx context.Context, id string) (*state, error) {
 		return nil, fmt.Errorf("session %s: events: %w", id, err)
 	}
 	for _, r := range recs {
-		st.apply(r)
+		st.Apply(r)
 	}
-	for _, p := range st.problems {
+	for _, p := range st.Problems() {
 		m.log.Warn("replaying session log", "session", id, "problem", p)
 	}
 	return st, nil
@@ -229,7 +230,7 @@ func (m *Manager) hub(ctx context.Context, id string) (*hub, error) {
 		conns: map[string]int{}, stop: make(chan struct{}), done: make(chan struct{}),
 		byPart: map[string][]*client{}, facs: map[*client]struct{}{},
 		wake: make(chan struct{}, 1), lost: make(chan struct{}, 1), tryOwn: make(chan struct{}, 1)}
-	h.seq.Store(st.seq)
+	h.seq.Store(st.Seq())
 	h.owner.Store(owner)
 	if m.cl != nil && owner {
 		h.epoch.Store(lease.Epoch)
@@ -369,7 +370,7 @@ func (m *Manager) Create(ctx context.Context, owner string, req server.CreateSes
 			return server.SessionRow{}, server.Errorf(server.EInvalid, "team id %q must be unique, lowercase letters, digits and dashes", t.ID)
 		}
 		seen[t.ID] = true
-		if _, err := CleanName(t.Name.NL + t.Name.EN); err != nil {
+		if _, err := session.CleanName(t.Name.NL + t.Name.EN); err != nil {
 			return server.SessionRow{}, server.Errorf(server.EInvalid, "team %s needs a name", t.ID)
 		}
 	}
@@ -399,7 +400,7 @@ func (m *Manager) create(ctx context.Context, owner string, scn *engine.Scenario
 	if err != nil {
 		return server.SessionRow{}, fmt.Errorf("creating session: %w", err)
 	}
-	recs := []server.Record{record(now, evCreated, "created", evData{Meta: &meta})}
+	recs := []server.Record{session.CreatedRecord(now, meta)}
 	if more != nil {
 		recs = append(recs, more(row.ID)...)
 	}
@@ -426,7 +427,7 @@ func (m *Manager) Study(ctx context.Context, req server.StudyRequest) (server.St
 	if strings.TrimSpace(name) == "" {
 		name = "learner"
 	}
-	name, err := CleanName(name)
+	name, err := session.CleanName(name)
 	if err != nil {
 		return server.StudyStart{}, err
 	}
@@ -438,8 +439,8 @@ func (m *Manager) Study(ctx context.Context, req server.StudyRequest) (server.St
 		token, hash = newToken(id)
 		now := m.now().UTC()
 		return []server.Record{
-			joinRecord(now, pid, name, "", "", hash),
-			record(now, evStarted, "started", evData{}),
+			session.JoinRecord(now, pid, name, "", "", hash),
+			session.StartedRecord(now),
 		}
 	})
 	if err != nil {
@@ -468,10 +469,10 @@ func (m *Manager) StudyReport(ctx context.Context, token string) (*server.Report
 	}
 	// Only a self-study run's report is given for its token: a participant of a live session
 	// sees feedback when the facilitator reveals it, and the report is the facilitator's.
-	if st.byToken[hashToken(secret)] == nil || !st.meta.Study {
+	if st.ByToken(hashToken(secret)) == nil || !st.Study() {
 		return nil, server.Errorf(server.EUnauthorized, "unknown resume token")
 	}
-	return reportOf(st, m.now()), nil
+	return st.Report(m.now()), nil
 }
 
 // hello handles the first message of a connection.

@@ -6,6 +6,7 @@ import {joinPage, playPage} from './participant.js';
 import {studyLibrary, studyPlay, studyResult} from './study.js';
 import {facHome, facNew, facConsole, facDebrief} from './facilitator.js';
 import {viewerPage, checkPage} from './viewer.js';
+import {projectorPage} from './projector.js';
 
 const routes = [
   [/^\/?$/, homePage],
@@ -18,6 +19,7 @@ const routes = [
   [/^\/fac\/new\/([^/]+)$/, facNew],
   [/^\/fac\/s\/([^/]+)$/, facConsole],
   [/^\/fac\/s\/([^/]+)\/debrief$/, facDebrief],
+  [/^\/fac\/s\/([^/]+)\/projector$/, projectorPage],
   [/^\/view\/([^/]+)$/, viewerPage],
   [/^\/check$/, checkPage],
 ];

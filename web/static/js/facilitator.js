@@ -1,7 +1,7 @@
 // The facilitator's console: login, the library, creating a session, the lobby, the live
-// view with every control the server offers, presenter mode and the debrief.
+// view with every control the server offers, the projector window and the debrief.
 
-import {h, s, render, announce, fmtTime, fmtNum} from './dom.js';
+import {h, s, render, announce, fmtTime, fmtNum, store} from './dom.js';
 import {t, tx, lang, errText} from './i18n.js';
 import {api, whoami, login, logout, scenarios, scenario} from './api.js';
 import {Live} from './live.js';
@@ -9,6 +9,19 @@ import {answerText, optionText, scoreLine, statementsBlock, tieText} from './que
 import {branchGraph} from './graph.js';
 import {qrSVG} from './qr.js';
 import {go} from './app.js';
+import {projectorURL, topKey} from './projector.js';
+import {lensName, byText, injectName} from './words.js';
+import {debriefPage} from './debrief.js';
+import {worldOf, applySnapshot, applyEvent, timeLeft} from './watch.js';
+import {addWords} from './i18n.js';
+
+addWords({
+  'con.missing': 'Nog niet geantwoord',
+  'con.missingNone': 'iedereen heeft geantwoord',
+}, {
+  'con.missing': 'Not answered yet',
+  'con.missingNone': 'everyone has answered',
+});
 
 /** withLogin shows the login form until a facilitator is logged in, then runs page. */
 function withLogin(root, page) {
@@ -120,9 +133,9 @@ export function facNew(root, id) {
         h('h1', tx(sc.title)), h('p', {class: 'meta'}, libMeta(sc)), h('p', tx(sc.summary)),
         sc.roles.length ? h('p', h('strong', t('lib.roles') + ': '), sc.roles.map(r => tx(r.name)).join(', ')) : null,
         sc.teams.length ? h('p', h('strong', t('lib.teams') + ': '), sc.teams.map(r => tx(r.name)).join(', ')) : null,
-        h('h2', t('lib.graph')), branchGraph(sc),
+        h('h2', t('lib.graph')), branchGraph(sc, null, {names: true}),
         h('details', {class: 'card'}, h('summary', t('lib.injects') + ` (${sc.injects.length})`),
-          h('ol', {class: 'inject-list'}, sc.injects.map(i => h('li', h('strong', [i.clock, tx(i.title) || i.id].filter(Boolean).join(' · ')),
+          h('ol', {class: 'inject-list'}, sc.injects.map(i => h('li', h('strong', [i.clock, tx(i.title)].filter(Boolean).join(' · ')),
             tx(i.text) ? h('p', tx(i.text)) : null,
             i.questions.length ? h('ul', i.questions.map(q => h('li', tx(q.prompt), h('span', {class: 'muted'}, ` (${t('type.' + q.type)})`)))) : null)))),
         h('h2', t('new.title')),
@@ -153,7 +166,7 @@ export function facNew(root, id) {
 
 // ---- the live console ----
 
-/** facConsole runs the lobby, the live view and presenter mode of one session. */
+/** facConsole runs the lobby and the live view of one session. */
 export function facConsole(root, id) {
   return withLogin(root, () => new Console(root, id).start());
 }
@@ -177,7 +190,7 @@ class Console {
     this.sent = {}; // ref → what it did, for the status line
     this.drafts = {};
     this.message = null;
-    this.presenter = false;
+    this.lenses = [];
     this.error = '';
   }
 
@@ -187,6 +200,7 @@ class Console {
       .then(async info => {
         this.info = info;
         this.sc = await scenario(info.scenario, this.id);
+        scenarios().then(l => { this.lenses = l.lenses || []; this.draw(); }, () => {});
         api('GET', '/api/scenarios/' + encodeURIComponent(info.scenario) + '/source').then(r => { this.src = r.scenario; this.draw(); }, () => {});
         this.live = new Live({
           hello: () => ({type: 'watch', session: this.id}),
@@ -198,39 +212,22 @@ class Console {
         this.draw();
       }, e => { this.error = errText(e.code); this.draw(); });
     this.tick = setInterval(() => this.updateTimers(), 250);
-    this.keys = e => { if (e.key === 'Escape' && this.presenter) this.setPresenter(false); };
-    document.addEventListener('keydown', this.keys);
     return {stop: () => this.stop(), rerender: () => this.draw()};
   }
 
   stop() {
     clearInterval(this.tick);
-    document.removeEventListener('keydown', this.keys);
-    document.body.classList.remove('presenter');
     if (this.live) this.live.stop();
   }
 
   world(id) {
-    return this.worlds[id] = this.worlds[id] || {deadlines: {}, decisions: {}, ties: {}, revealed: {}};
+    return worldOf(this, id);
   }
 
   onMessage(m) {
     switch (m.type) {
       case 'snapshot': {
-        this.sess = m.session;
-        this.agg = m.aggregates;
-        this.worlds = {};
-        const now = Date.now();
-        for (const wv of m.worlds || []) {
-          const w = this.world(wv.id);
-          for (const q of wv.questions) {
-            if (q.state === 'open' && typeof q.remaining_ms === 'number') w.deadlines[q.id] = now + q.remaining_ms;
-            if (q.decision) w.decisions[q.id] = q.decision;
-            if (q.tie) w.ties[q.id] = q.tie;
-            if (q.revealed) w.revealed[q.id] = true;
-          }
-        }
-        if (this.sess.paused) this.pausedAt = now;
+        applySnapshot(this, m);
         this.trackHistory();
         this.loadReport();
         break;
@@ -265,26 +262,9 @@ class Console {
   }
 
   onEvent(m) {
-    if (m.sent) this.offset = Date.parse(m.sent) - Date.now();
+    applyEvent(this, m);
     if (!this.sess) return;
-    const w = m.world ? this.world(m.world) : null;
     switch (m.kind) {
-      case 'started': this.sess.phase = 'running'; break;
-      case 'paused': this.sess.paused = true; this.pausedAt = Date.now(); break;
-      case 'resumed': {
-        const shift = Date.now() - this.pausedAt;
-        for (const wd of Object.values(this.worlds)) for (const q of Object.keys(wd.deadlines)) wd.deadlines[q] += shift;
-        this.sess.paused = false;
-        break;
-      }
-      case 'ended': this.sess.phase = 'ended'; break;
-      case 'open': if (w && m.deadline) w.deadlines[m.question] = Date.parse(m.deadline) - this.offset; break;
-      case 'close': if (w) delete w.deadlines[m.question]; break;
-      // A decision, whoever took it (a close's tally, a role, the facilitator), comes as its
-      // own event right after the record that took it.
-      case 'decide': case 'decided': if (w) w.decisions[m.question] = m.answer; break;
-      case 'reveal': if (w) w.revealed[m.question] = true; break;
-      case 'inject': if (w) w.deadlines = {}; break;
       case 'answer':
         if (m.answer && typeof m.answer.text === 'string') {
           (this.texts[m.participant] = this.texts[m.participant] || {})[m.question] = {text: m.answer.text, items: [], scored: false};
@@ -338,20 +318,15 @@ class Console {
     }
   }
 
-  setPresenter(on) {
-    this.presenter = on;
-    document.body.classList.toggle('presenter', on);
-    this.draw();
-    const b = this.root.querySelector(on ? '[data-k="presenter-exit"]' : '[data-k="presenter"]');
-    if (b) b.focus();
+  // openProjector opens the projector in a window of its own, to drag onto the beamer.
+  openProjector() {
+    window.open(location.pathname + projectorURL(this.id), 'paraat-projector-' + this.id, 'popup,width=1280,height=720');
   }
 
   updateTimers() {
-    const paused = this.sess && this.sess.paused;
     for (const el of this.root.querySelectorAll('.countdown[data-w]')) {
-      const dl = this.worlds[el.dataset.w] && this.worlds[el.dataset.w].deadlines[el.dataset.q];
-      if (!dl) { el.textContent = ''; continue; }
-      const left = dl - (paused ? this.pausedAt : Date.now());
+      const left = timeLeft(this, el.dataset.w, el.dataset.q);
+      if (left === null) { el.textContent = ''; continue; }
       const text = left > 0 ? fmtTime(left) : t('q.timeUp');
       if (el.textContent !== text) el.textContent = text;
     }
@@ -360,7 +335,7 @@ class Console {
   draw() {
     if (this.error) { render(this.root, h('p', {class: 'banner error', role: 'alert'}, this.error)); return; }
     if (!this.info || !this.sc) { render(this.root, h('p', {class: 'muted'}, t('common.loading'))); return; }
-    render(this.root, this.presenter ? this.presenterView() : this.consoleView());
+    render(this.root, this.consoleView());
     this.updateTimers();
   }
 
@@ -399,21 +374,76 @@ class Console {
       qr ? h('div', {class: 'qr'}, qr) : null);
   }
 
+  // stepActions are the bar's buttons for the question at hand: open, close or reveal it in
+  // every world where it is in that state (a team session acts on all teams at once).
+  stepActions() {
+    if (!this.agg || !this.sess || this.sess.phase !== 'running') return [];
+    const running = !this.sess.paused;
+    const groups = new Map(); // "open:q" → {q, worlds}
+    for (const w of this.agg.worlds) {
+      const inj = w.inject ? this.inject(w.inject) : null;
+      if (!inj) continue;
+      const wd = this.world(w.id);
+      for (const q of inj.questions) {
+        const ag = this.questionAgg(w.id, q.id);
+        const st = ag ? ag.state : 'closed';
+        const act = st === 'pending' ? 'open' : st === 'open' ? 'close' : !wd.revealed[q.id] ? 'reveal' : '';
+        if (!act) continue;
+        const k = act + ':' + q.id;
+        if (!groups.has(k)) groups.set(k, {act, q, worlds: []});
+        groups.get(k).worlds.push(w);
+        break; // one step at a time per world: the first question not done yet
+      }
+    }
+    return [...groups.values()].map(({act, q, worlds}) => {
+      const label = t(act === 'open' ? 'con.openQ' : act === 'close' ? 'con.closeQ' : 'con.reveal');
+      const send = () => {
+        for (const w of worlds) {
+          const msg = {type: act, question: q.id, world: w.id};
+          if (act === 'open') {
+            const d = this.drafts[w.id + '-' + q.id];
+            const lim = Math.round(+(d ? d.limit : (q.time_limit_ms || 0) / 1000) * 1000);
+            if (lim > 0) msg.time_limit_ms = lim;
+          }
+          this.send(msg);
+        }
+      };
+      const ag = this.questionAgg(worlds[0].id, q.id);
+      return h('span', {class: 'step'},
+        h('button', {type: 'button', class: act === 'close' ? '' : 'primary', 'data-k': 'bar-' + act + '-' + q.id,
+          disabled: act !== 'reveal' && !running, 'aria-describedby': 'bar-q-' + q.id, onclick: send}, label),
+        h('span', {class: 'step-q', id: 'bar-q-' + q.id}, tx(q.prompt)),
+        act === 'close' ? [h('span', {class: 'countdown bar-timer', role: 'timer', 'aria-label': t('q.timer'), dataset: {w: worlds[0].id, q: q.id}}),
+          ag ? h('span', {class: 'step-count'}, t('con.answered', ag.answered, ag.asked)) : null] : null);
+    });
+  }
+
   toolbar() {
     const ph = this.sess ? this.sess.phase : 'lobby';
     const paused = this.sess && this.sess.paused;
     const b = (key, onclick, opts = {}) => h('button', {type: 'button', class: opts.cls || '', 'data-k': key, disabled: opts.disabled, onclick}, t('con.' + key));
     const confirmThen = (text, f) => () => { if (confirm(text)) f(); };
-    return h('div', {class: 'toolbar', role: 'toolbar', 'aria-label': t('con.live')},
+    return h('div', {class: 'toolbar actionbar', role: 'toolbar', 'aria-label': t('con.live')},
+      h('span', {class: 'phase', dataset: {phase: ph}}, t('con.phase.' + ph), paused ? h('span', {class: 'badge bad'}, t('con.paused')) : null),
       ph === 'lobby' ? b('start', () => this.send({type: 'start'}), {cls: 'primary'}) : null,
+      this.stepActions(),
       ph === 'running' ? [
         b('next', () => this.send({type: 'next'}), {disabled: paused}),
-        b('nextOpen', () => this.send({type: 'next', open: true}), {cls: 'primary', disabled: paused}),
+        b('nextOpen', () => this.send({type: 'next', open: true}), {disabled: paused}),
         paused ? b('resume', () => this.send({type: 'resume_session'}), {cls: 'primary'}) : b('pause', () => this.send({type: 'pause'})),
       ] : null,
-      ph !== 'ended' ? b('end', confirmThen(t('con.endConfirm'), () => this.send({type: 'end'})), {cls: 'danger'}) : null,
-      b('presenter', () => this.setPresenter(true)),
-      h('a', {class: 'button', href: '#/fac/s/' + this.id + '/debrief', 'data-k': 'debrief'}, t('con.debrief')));
+      h('span', {class: 'bar-end'},
+        h('button', {type: 'button', 'data-k': 'presenter', onclick: () => this.openProjector()}, t('pj.open')),
+        ph !== 'ended' ? b('end', confirmThen(t('con.endConfirm'), () => this.send({type: 'end'})), {cls: 'danger'}) : null,
+        h('a', {class: 'button', href: '#/fac/s/' + this.id + '/debrief', 'data-k': 'debrief'}, t('con.debrief'))),
+      h('p', {class: ['action-status', this.message && (this.message.ok ? 'ok' : 'error')], role: 'status'}, this.message ? this.message.text : ''));
+  }
+
+  topSetting() {
+    const on = Number(store.get(topKey(this.id)) || 0) > 0;
+    return h('label', {class: 'option top-setting'},
+      h('input', {type: 'checkbox', checked: on, 'data-k': 'top-n', onchange: e => { store.set(topKey(this.id), e.target.checked ? 5 : null); this.draw(); }}),
+      h('span', t('pj.topSetting'), h('br'), h('span', {class: 'hint'}, t('pj.topHint'))));
   }
 
   consoleView() {
@@ -426,12 +456,12 @@ class Console {
           h('span', {class: 'dot', 'aria-hidden': 'true'}), t(this.status === 'open' ? 'play.online' : this.status === 'offline' ? 'play.offline' : 'play.connecting'))),
       h('p', {class: 'meta'}, h('span', {class: 'phase', dataset: {phase: ph}}, t('con.phase.' + ph)),
         this.sess && this.sess.paused ? h('span', {class: 'badge bad'}, t('con.paused')) : null,
-        ' · ', this.info.lens, ' · ', t('scope.' + this.info.scope), ' · ', h('span', {class: 'code'}, this.info.code)),
+        ' · ', lensName(this.lenses, this.info.lens), ' · ', t('scope.' + this.info.scope), ' · ', h('span', {class: 'code'}, this.info.code)),
       this.toolbar(),
-      h('p', {class: ['action-status', this.message && (this.message.ok ? 'ok' : 'error')], role: 'status'}, this.message ? this.message.text : ''),
     ];
     if (!this.sess || !this.agg) return h('div', parts, h('p', {class: 'muted'}, t('play.connecting')));
     if (ph === 'lobby') parts.push(this.joinBlock(false));
+    if (ph !== 'running') parts.push(this.topSetting());
     parts.push(h('div', {class: 'console-grid'},
       h('div', {class: 'worlds'}, this.agg.worlds.map(w => this.worldCard(w))),
       this.participantsPanel(ph !== 'lobby')));
@@ -472,11 +502,13 @@ class Console {
     const ending = w.ending ? this.sc.endings.find(e => e.id === w.ending) : null;
     return h('section', {class: 'card world-card', dataset: {world: w.id}, 'aria-label': name ? t('con.world', name) : t('con.live')},
       name ? h('h2', t('con.world', name)) : null,
-      inj ? h('article', {class: 'inject'},
-        h('p', {class: 'clock'}, inj.clock || ''), h('h3', tx(inj.title) || inj.id), tx(inj.text) ? h('p', {class: 'inject-text'}, tx(inj.text)) : null) : null,
+      inj ? h('details', {class: 'inject'},
+        h('summary', h('span', {class: 'clock'}, inj.clock || ''), ' ', h('strong', tx(inj.title) || t('words.unnamed'))),
+        tx(inj.text) ? h('p', {class: 'inject-text'}, tx(inj.text)) : null) : null,
       ending ? h('p', {class: 'ending'}, h('strong', t('con.ending', tx(ending.title)))) : null,
-      this.gauges(w),
-      h('p', {class: 'path muted'}, t('con.path') + ': ' + w.path.join(' → ')),
+      w.state.length ? h('details', {class: 'world-state'}, h('summary', t('play.state')),
+        this.gauges(w),
+        h('p', {class: 'path muted'}, t('con.path') + ': ' + w.path.map(i => injectName(this.sc, i)).join(' → '))) : null,
       inj ? inj.questions.map(q => this.questionPanel(w, wd, q)) : null);
   }
 
@@ -491,14 +523,14 @@ class Console {
     };
     return h('div', {class: 'gauges', 'aria-label': t('con.gauges')}, w.state.map(v => {
       const b = bounds(v.name);
-      if (typeof v.value !== 'number') return h('p', {class: 'gauge'}, `${b.label || v.name}: ${v.value ? t('common.yes') : t('common.no')}`);
+      if (typeof v.value !== 'number') return h('p', {class: 'gauge'}, `${b.label || t('words.unnamed')}: ${v.value ? t('common.yes') : t('common.no')}`);
       const frac = b.max > b.min ? (v.value - b.min) / (b.max - b.min) : 0;
       return h('div', {class: 'gauge'},
-        h('span', {class: 'gauge-label', id: `g-${w.id}-${v.name}`}, b.label || v.name),
+        h('span', {class: 'gauge-label', id: `g-${w.id}-${v.name}`}, b.label || t('words.unnamed')),
         h('span', {class: 'meter', role: 'meter', 'aria-labelledby': `g-${w.id}-${v.name}`, 'aria-valuenow': v.value, 'aria-valuemin': b.min, 'aria-valuemax': b.max},
           h('span', {class: 'meter-fill', style: {width: Math.max(0, Math.min(1, frac)) * 100 + '%'}})),
         h('span', {class: 'gauge-value'}, fmtNum(v.value, lang())),
-        sparkline(hist.map(x => x[v.name]).filter(x => typeof x === 'number'), b.min, b.max, t('con.overTime') + ' ' + (b.label || v.name)));
+        sparkline(hist.map(x => x[v.name]).filter(x => typeof x === 'number'), b.min, b.max, t('con.overTime') + ' ' + (b.label || t('words.unnamed'))));
     }));
   }
 
@@ -535,7 +567,7 @@ class Console {
       h('div', {class: 'row between'},
         h('h4', tx(q.prompt)),
         h('span', {class: 'badge state-' + state}, t('con.state.' + state))),
-      h('p', {class: 'meta'}, t('type.' + q.type), ' · ', t('q.decidedBy', q.decides),
+      h('p', {class: 'meta'}, t('type.' + q.type), ' · ', t('q.decidedBy', byText(q.decides, this.sc.roles)),
         q.roles.length ? ' · ' + q.roles.map(r => this.roleName(r)).join(', ') : '',
         ag ? ' · ' : '', ag ? h('span', {class: 'answered'}, t('con.answered', ag.answered, ag.asked)) : null,
         state === 'open' ? [' · ', h('span', {class: 'countdown', role: 'timer', 'aria-label': t('q.timer'), dataset: {w: w.id, q: q.id}})] : null),
@@ -543,9 +575,22 @@ class Console {
       decision ? h('p', {class: 'decision'}, t('q.decision', answerText(q, decision))) : null,
       decision && wd.ties[q.id] ? h('p', {class: 'tie muted'}, tieText(q, wd.ties[q.id])) : null,
       revealed ? h('p', {class: 'badge good'}, t('con.revealed')) : null,
+      state === 'open' ? this.missing(w, q) : null,
       h('div', {class: 'controls'}, controls),
-      decidable ? this.decideForm(w, q, key) : null,
+      // Deciding is the facilitator's job for some questions: open. Otherwise it overrides
+      // the room, which is the exception: folded.
+      decidable ? (q.decides === 'facilitator' ? this.decideForm(w, q, key)
+        : h('details', {class: 'decide-fold'}, h('summary', t('con.decideAs')), this.decideForm(w, q, key))) : null,
       q.type === 'text' ? this.textPanel(w, q) : null);
+  }
+
+  // missing names who in the world is asked the question and has not answered it yet.
+  missing(w, q) {
+    const asked = this.agg.participants.filter(p => p.world === w.id && !p.removed && (!q.roles.length || q.roles.includes(p.role)));
+    const left = asked.filter(p => !p.answered.includes(q.id));
+    if (!asked.length) return null;
+    return h('p', {class: 'missing'}, h('strong', t('con.missing') + ': '),
+      left.length ? left.map(p => p.name).join(', ') : t('con.missingNone'));
   }
 
   decideForm(w, q, key) {
@@ -619,55 +664,6 @@ class Console {
     return h('div', {class: 'text-answers'}, h('h5', t('con.textAnswers')),
       rows.length ? h('ul', rows) : h('p', {class: 'muted'}, t('con.noText')));
   }
-
-  presenterView() {
-    const ph = this.sess ? this.sess.phase : 'lobby';
-    const parts = [h('div', {class: 'presenter-bar'},
-      h('button', {type: 'button', 'data-k': 'presenter-exit', onclick: () => this.setPresenter(false)}, t('con.presenterExit')),
-      h('button', {type: 'button', onclick: () => { if (document.documentElement.requestFullscreen) document.documentElement.requestFullscreen().catch(() => {}); }}, t('con.fullscreen')))];
-    parts.push(h('h1', {class: 'p-title'}, tx(this.info.title)));
-    if (!this.sess || !this.agg) return h('div', {class: 'presenter-view'}, parts);
-    if (ph === 'lobby') {
-      parts.push(this.joinBlock(true));
-      parts.push(h('p', {class: 'p-count'}, t('con.participants', this.agg.participants.filter(p => !p.removed).length)));
-      return h('div', {class: 'presenter-view'}, parts);
-    }
-    if (this.sess.paused) parts.push(h('p', {class: 'banner paused'}, t('play.paused')));
-    const worlds = this.agg.worlds;
-    parts.push(h('div', {class: ['p-worlds', worlds.length > 1 && 'multi']}, worlds.map(w => {
-      const inj = w.inject ? this.inject(w.inject) : null;
-      const ending = w.ending ? this.sc.endings.find(e => e.id === w.ending) : null;
-      const name = this.worldName(w.id);
-      return h('section', {class: 'p-world'},
-        name ? h('h2', name) : null,
-        inj ? [h('p', {class: 'clock'}, inj.clock || ''), h('h2', {class: 'p-inject'}, tx(inj.title) || inj.id),
-          worlds.length === 1 && tx(inj.text) ? h('p', {class: 'p-text'}, tx(inj.text)) : null] : null,
-        ending ? [h('h2', tx(ending.title)), h('p', {class: 'p-text'}, tx(ending.text))] : null,
-        inj ? inj.questions.map(q => {
-          const ag = this.questionAgg(w.id, q.id);
-          if (!ag || ag.state === 'pending') return null;
-          const wd = this.world(w.id);
-          return h('div', {class: 'p-question'},
-            h('h3', tx(q.prompt)),
-            ag.state === 'open' ? h('p', {class: 'p-timer'}, h('span', {class: 'countdown', role: 'timer', dataset: {w: w.id, q: q.id}}), ' · ', t('con.answered', ag.answered, ag.asked)) : null,
-            ['choice', 'multi', 'rank'].includes(q.type) ? distribution(q, ag) : null,
-            wd.decisions[q.id] ? h('p', {class: 'decision'}, t('q.decision', answerText(q, wd.decisions[q.id]))) : null,
-            wd.decisions[q.id] && wd.ties[q.id] ? h('p', {class: 'tie'}, tieText(q, wd.ties[q.id])) : null);
-        }) : null);
-    })));
-    return h('div', {class: 'presenter-view'}, parts);
-  }
-}
-
-/** policySteps lists the steps of the policy path that the lens itself did not decide. */
-function policySteps(pp, questions) {
-  const steps = (pp.steps || []).filter(st => st.decided_by !== 'lens');
-  if (!steps.length) return null;
-  return h('ul', {class: 'policy-steps'}, steps.map(st => {
-    const q = questions[st.question] || {id: st.question, options: [], prompt: {nl: st.question, en: st.question}};
-    return h('li', h('strong', tx(q.prompt)), ': ', answerText(q, st.answer), ' — ',
-      t(st.decided_by === 'default-lens' ? 'deb.stepDefault' : 'deb.stepAmbiguous'));
-  }));
 }
 
 /** distribution draws the answers to a choice as bars, with the numbers as text. */
@@ -699,84 +695,5 @@ function sparkline(values, min, max, label) {
 
 /** facDebrief shows the after-action report of a session. */
 export function facDebrief(root, id) {
-  return withLogin(root, () => {
-    let rep = null, sc = null, error = '';
-    const load = () => api('GET', '/api/sessions/' + encodeURIComponent(id) + '/report')
-      .then(async r => { rep = r; sc = await scenario(r.session.scenario, id); draw(); }, e => { error = errText(e.code); draw(); });
-    const draw = () => {
-      if (error) { render(root, h('p', {class: 'banner error', role: 'alert'}, error)); return; }
-      if (!rep || !sc) { render(root, h('p', {class: 'muted'}, t('common.loading'))); return; }
-      render(root, debriefView(rep, sc, id, load));
-    };
-    draw();
-    load();
-    return {rerender: draw};
-  });
-}
-
-function debriefView(rep, sc, id, reload) {
-  const questions = {};
-  for (const inj of sc.injects) for (const q of inj.questions) questions[q.id] = q;
-  const inj = i => sc.injects.find(x => x.id === i);
-  const ending = e => { const x = sc.endings.find(x => x.id === e); return x ? tx(x.title) : e || t('deb.none'); };
-  const teamName = w => { if (w === 'main') return t('con.live'); const tm = (rep.session.teams || []).find(x => x.id === w); if (tm) return tx(tm.name); const p = rep.participants.find(p => p.world === w); return p ? p.name : w; };
-  const pct = tot => tot && tot.max ? `${fmtNum(tot.points, lang())} / ${fmtNum(tot.max, lang())} (${fmtNum(tot.percent, lang())}%)` : t('deb.none');
-  const quotes = score => statementsBlock((score.citations || []).filter(c => c.chosen)
-    .map(c => ({...(rep.statements[c.statement] || {quote: c.statement}), supports: c.supports, via: c.via, chosen: true})), questions[score.question]);
-  const decided = [];
-  for (const w of rep.worlds) for (const d of w.decisions) if (!decided.includes(d.question)) decided.push(d.question);
-  const base = '/api/sessions/' + encodeURIComponent(id);
-  return h('div', {class: 'debrief'},
-    h('p', h('a', {href: '#/fac/s/' + id}, '← ' + t('con.live'))),
-    h('div', {class: 'row between'}, h('h1', t('deb.title') + ': ' + tx(rep.session.title)),
-      h('button', {type: 'button', onclick: reload}, t('deb.refresh'))),
-    h('p', {class: 'exports'}, h('strong', t('con.exports') + ': '),
-      h('a', {href: base + '/report.csv', download: ''}, t('con.csv')), ' · ',
-      h('a', {href: base + '/report', target: '_blank', rel: 'noopener'}, t('con.json')), ' · ',
-      h('a', {href: '/sessions/' + encodeURIComponent(id) + '/report', target: '_blank', rel: 'noopener'}, t('con.print'))),
-    h('h2', t('deb.paths')),
-    rep.worlds.map(w => h('section', {class: 'card world-path', dataset: {world: w.id}},
-      h('h3', teamName(w.id)),
-      h('ol', {class: 'path-list'}, w.path.map(st => h('li', h('span', {class: 'clock'}, fmtTime(st.at_ms)), ' ',
-        h('strong', [inj(st.inject) && inj(st.inject).clock, inj(st.inject) ? tx(inj(st.inject).title) || st.inject : st.inject].filter(Boolean).join(' · ')),
-        st.state && st.state.length ? h('span', {class: 'muted'}, ' — ' + st.state.map(v => `${v.name} ${v.value}`).join(', ')) : null))),
-      h('p', h('strong', t('deb.ending') + ': '), ending(w.ending), ' · ', t('deb.total'), ': ', pct(w.total)),
-      w.fired.length ? h('p', {class: 'muted'}, t('deb.fired', w.fired.map(f => f.rule).join(', '))) : null,
-      branchGraph(sc, w.path.map(st => st.inject)))),
-    decided.length ? [h('h2', t('deb.decisions')),
-      h('div', {class: 'table-scroll'}, h('table', {class: 'table decisions'},
-        h('thead', h('tr', h('th', t('deb.question')), rep.worlds.map(w => h('th', teamName(w.id))))),
-        h('tbody', decided.map(qid => {
-          const q = questions[qid] || {id: qid, options: [], prompt: {nl: qid, en: qid}};
-          return h('tr', h('th', {scope: 'row'}, tx(q.prompt)), rep.worlds.map(w => {
-            const d = w.decisions.find(x => x.question === qid);
-            const dv = w.divergence.find(x => x.question === qid);
-            return h('td', d ? [h('p', h('strong', answerText(q, d.answer))), h('p', {class: 'muted'}, t('q.decidedBy', d.by), ' · ', scoreLine(d.score)),
-              d.tie ? h('p', {class: 'tie muted'}, tieText(q, d.tie)) : null,
-              dv && dv.answers ? h('p', {class: 'muted'}, t('deb.divergence', dv.diverged, dv.answers)) : null,
-              h('details', h('summary', t('q.policy')), quotes(d.score))] : t('deb.none'));
-          }));
-        }))))] : null,
-    h('h2', t('deb.lenses')),
-    h('div', {class: 'table-scroll'}, h('table', {class: 'table lenses'},
-      h('thead', h('tr', h('th', ''), (rep.worlds[0] ? rep.worlds[0].lenses : []).map(l => h('th', l.lens)))),
-      h('tbody', rep.worlds.map(w => h('tr', h('th', {scope: 'row'}, teamName(w.id)), w.lenses.map(l => h('td', pct(l.total), h('br'), h('span', {class: 'muted'}, ending(l.ending)))))),
-        rep.policy_path ? h('tr', h('th', {scope: 'row'}, t('deb.policy', rep.policy_path.lens)),
-          h('td', {colspan: Math.max(1, rep.worlds[0] ? rep.worlds[0].lenses.length : 1)}, pct(rep.policy_path.total), ' · ', ending(rep.policy_path.ending), ' · ', rep.policy_path.path.join(' → '))) : null))),
-    rep.policy_path ? h('p', {class: 'muted'}, t('deb.policyText')) : null,
-    rep.policy_path ? policySteps(rep.policy_path, questions) : null,
-    h('h2', t('deb.participants')),
-    h('table', {class: 'table'}, h('thead', h('tr', h('th', t('deb.name')), h('th', t('lib.roles')), h('th', t('lib.teams')), h('th', t('deb.total')))),
-      h('tbody', [...rep.participants].sort((a, b) => b.total.points - a.total.points).map(p => h('tr',
-        h('td', p.name, p.removed ? ` (${t('con.removedP')})` : ''), h('td', p.role || ''), h('td', p.team ? teamName(p.team) : ''), h('td', pct(p.total)))))),
-    rep.teams.length ? [h('h2', t('deb.teams')), h('table', {class: 'table'}, h('tbody', rep.teams.map(tm => h('tr', h('th', {scope: 'row'}, teamName(tm.id)), h('td', pct(tm.total))))))] : null,
-    h('h2', t('deb.answers')),
-    h('ul', {class: 'answers'}, rep.answers.map(a => {
-      const q = questions[a.question] || {id: a.question, options: [], prompt: {nl: a.question, en: a.question}};
-      return h('li', {class: 'card answer-item', dataset: {answer: a.id}},
-        h('p', h('strong', a.name), ' · ', tx(q.prompt)),
-        h('p', {class: 'your-answer'}, t('deb.answer') + ': ', answerText(q, a.answer)),
-        h('p', {class: 'score-line'}, scoreLine(a.score)),
-        quotes(a.score));
-    })));
+  return withLogin(root, () => debriefPage(root, id));
 }

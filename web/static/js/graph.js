@@ -3,15 +3,19 @@
 // and the end. A path (a world's playthrough) can be highlighted.
 
 import {h, s} from './dom.js';
-import {t, tx} from './i18n.js';
+import {t, tx, addWords} from './i18n.js';
+
+addWords({'view.rule': 'regel'}, {'view.rule': 'rule'});
 
 const W = 168, H = 50, GX = 64, GY = 22, PAD = 16;
 
 /**
  * branchGraph draws detail ({start, injects: [{id, clock, title, next: [{when, goto}]}],
  * rules: [{id, when, inject}]}). path is a list of inject ids to highlight, in order.
+ * With names (for facilitators rather than authors) the nodes show clock and title and no
+ * id, and the text version leaves the conditions out.
  */
-export function branchGraph(detail, path) {
+export function branchGraph(detail, path, {names} = {}) {
   const injects = detail.injects || [];
   const byId = new Map(injects.map(i => [i.id, i]));
   const depth = new Map();
@@ -102,8 +106,9 @@ export function branchGraph(detail, path) {
       transform: `translate(${p.x},${p.y})`, dataset: {inject: i.id}},
     s('title', `${i.id}${i.clock ? ' (' + i.clock + ')' : ''}: ${label}`),
     s('rect', {width: W, height: H, rx: 8}),
-    s('text', {x: 10, y: 20, class: 'g-id'}, short(i.id, 22)),
-    s('text', {x: 10, y: 38, class: 'g-sub'}, short([i.clock, label].filter(Boolean).join(' · '), 26)));
+    names ? [s('text', {x: 10, y: 20, class: 'g-id'}, short(i.clock || '', 22)), s('text', {x: 10, y: 38, class: 'g-sub'}, short(tx(i.title), 26))]
+      : [s('text', {x: 10, y: 20, class: 'g-id'}, short(i.id, 22)),
+        s('text', {x: 10, y: 38, class: 'g-sub'}, short([i.clock, label].filter(Boolean).join(' · '), 26))]);
   });
   if (endPos) {
     nodes.push(s('g', {class: 'g-node g-end', transform: `translate(${endPos.x},${endPos.y})`},
@@ -113,7 +118,7 @@ export function branchGraph(detail, path) {
     const p = rulePos.get(r.id);
     nodes.push(s('g', {class: 'g-node g-rule', transform: `translate(${p.x},${p.y})`},
       s('title', `${r.id}: ${r.when}`),
-      s('rect', {width: W, height: 26, rx: 13}), s('text', {x: 10, y: 17, class: 'g-sub'}, '⚡ ' + short(r.id, 22))));
+      s('rect', {width: W, height: 26, rx: 13}), s('text', {x: 10, y: 17, class: 'g-sub'}, '⚡ ' + (names ? t('view.rule') : short(r.id, 22)))));
   }
   const svg = s('svg', {class: 'graph', viewBox: `0 0 ${width} ${height}`, width, height, role: 'img',
     'aria-label': `${t('lib.graph')}: ${injects.length} ${t('lib.injects').toLowerCase()}`},
@@ -121,8 +126,9 @@ export function branchGraph(detail, path) {
     s('path', {d: 'M0,0 L10,5 L0,10 z', class: 'g-arrow'}))),
   edges, nodes);
   // A text version of the same graph for screen readers and for reading the conditions.
+  const name = id => { const i = byId.get(id); return names ? (i ? [i.clock, tx(i.title)].filter(Boolean).join(' ') : '') : id; };
   const list = h('ul', {class: 'sr-only'}, injects.map(i => h('li',
-    `${i.id}${i.id === detail.start ? ' (' + t('view.start') + ')' : ''} → ${(i.next || []).map(b => b.goto + (b.when ? ` [${b.when}]` : '')).join(', ') || t('view.end')}`)));
+    `${name(i.id)}${i.id === detail.start ? ' (' + t('view.start') + ')' : ''} → ${(i.next || []).map(b => name(b.goto) + (b.when && !names ? ` [${b.when}]` : '')).join(', ') || t('view.end')}`)));
   return h('figure', {class: 'graph-wrap'}, h('div', {class: 'graph-scroll', tabindex: 0, 'aria-label': t('lib.graph')}, svg), list);
 }
 

@@ -518,7 +518,7 @@ const T = {
     'deb.decisions': 'Decisions compared across worlds',
     'deb.question': 'Question',
     'deb.policy': 'Policy path ({0})',
-    'deb.policyText': 'Where the world would have ended with the policy-best choice every time.',
+    'deb.policyText': 'Where the world would have ended with the best choice by policy every time.',
     'deb.stepDefault': 'this lens is silent here or leaves the choice open; the scenario\'s default lens decided',
     'deb.stepAmbiguous': 'neither lens tells the options apart here; a fixed rule chose, not the order of the file',
     'deb.lenses': 'The same decisions under other lenses',
@@ -658,6 +658,12 @@ export function setLang(l) {
 
 /** onLang registers a function to run after every switch. */
 export function onLang(f) { listeners.add(f); }
+
+/** addWords adds the strings of one part of the interface, in both languages. */
+export function addWords(nl, en) {
+  Object.assign(T.nl, nl);
+  Object.assign(T.en, en);
+}
 
 /** t returns an interface string with {0}, {1} ... filled in. */
 export function t(key, ...args) {

@@ -21,12 +21,22 @@ export class Live {
     this.ready = false;
     this.stopped = false;
     this.timer = 0;
-    this.wake = () => { if (!this.ws && !this.stopped) { clearTimeout(this.timer); this.connect(); } };
+    this.offline = false;
+    this.wake = () => { this.offline = false; if (!this.ws && !this.stopped) { clearTimeout(this.timer); this.connect(); } };
+    // The browser knows it has no network (a tunnel, airplane mode): say so at once rather
+    // than wait for the socket to time out, and try again when the network is back.
+    this.sleep = () => {
+      this.offline = true;
+      clearTimeout(this.timer);
+      const ws = this.ws;
+      if (ws) ws.close(4999);
+    };
   }
 
   start() {
     this.stopped = false;
     window.addEventListener('online', this.wake);
+    window.addEventListener('offline', this.sleep);
     this.connect();
   }
 
@@ -67,6 +77,7 @@ export class Live {
   }
 
   retry() {
+    if (this.offline) return; // the 'online' event reconnects
     const windowMs = Math.min(4000, 250 * 2 ** this.attempt);
     this.attempt++;
     clearTimeout(this.timer);
@@ -84,6 +95,7 @@ export class Live {
     this.stopped = true;
     clearTimeout(this.timer);
     window.removeEventListener('online', this.wake);
+    window.removeEventListener('offline', this.sleep);
     const ws = this.ws;
     this.ws = null;
     this.ready = false;

@@ -5,7 +5,23 @@
 // server, which dedupes by id, acknowledges it again without storing it twice.
 
 import {h, render, announce, uuid, store, fmtTime, fmtNum} from './dom.js';
-import {t, tx, lang, errText} from './i18n.js';
+import {t, tx, lang, errText, addWords} from './i18n.js';
+
+addWords({
+  'play.endedShort': 'Sessie afgelopen',
+  'play.feedbackIn': 'Feedback op je antwoord staat klaar',
+  'play.firstInject': 'De oefening begint: {0}',
+  'play.noNetwork': 'Geen netwerk — wacht op verbinding',
+  'play.noNetworkOne': 'Geen netwerk — je antwoord wacht hier',
+  'play.noNetworkMany': 'Geen netwerk — {0} antwoorden wachten hier',
+}, {
+  'play.endedShort': 'Session ended',
+  'play.feedbackIn': 'Feedback on your answer is ready',
+  'play.firstInject': 'The exercise begins: {0}',
+  'play.noNetwork': 'No network — waiting for a connection',
+  'play.noNetworkOne': 'No network — your answer waits here',
+  'play.noNetworkMany': 'No network — {0} answers wait here',
+});
 import {Live} from './live.js';
 import {answerForm, answerText, feedbackBlock, tieText, timerEl} from './questions.js';
 
@@ -34,15 +50,31 @@ export class Player {
     this.timers = {};
     this.final = ''; // ended | removed | lost
     this.pending = this.session ? store.get('paraat.pending.' + this.session) || {} : {};
+    // What was selected but not sent survives a reload too.
+    this.drafts = this.session ? store.get('paraat.drafts.' + this.session) || {} : {};
+    this.draftsSaved = JSON.stringify(this.drafts);
+    this.fedback = null; // questions whose feedback has been announced
     this.live = new Live({
       hello: () => this.token
         ? {type: 'resume', token: this.token, last_seq: this.lastSeq}
         : (this.welcome ? null : this.opts.join),
       onMessage: m => this.onMessage(m),
-      onStatus: s => { this.status = s; this.render(); },
+      onStatus: s => {
+        if (s === 'offline' && this.status === 'open' && !this.final) announce(t('play.offline'), true);
+        this.status = s;
+        this.render();
+      },
       onClose: code => this.onClose(code),
     });
-    this.tick = setInterval(() => this.updateTimers(), 250);
+    this.tick = setInterval(() => { this.updateTimers(); this.saveDrafts(); }, 250);
+  }
+
+  saveDrafts() {
+    if (!this.session) return;
+    const j = JSON.stringify(this.drafts);
+    if (j === this.draftsSaved) return;
+    this.draftsSaved = j;
+    store.set('paraat.drafts.' + this.session, j === '{}' ? null : this.drafts);
   }
 
   start() {
@@ -70,15 +102,17 @@ export class Player {
         this.session = m.session;
         if (m.token) this.token = m.token;
         this.pending = {...(store.get('paraat.pending.' + this.session) || {}), ...this.pending};
+        this.drafts = {...(store.get('paraat.drafts.' + this.session) || {}), ...this.drafts};
         if (this.opts.onWelcome) this.opts.onWelcome(m);
         break;
       case 'snapshot':
         this.sess = m.session;
         this.lastSeq = Math.max(this.lastSeq, m.seq);
         if (this.opts.onSeq) this.opts.onSeq(this.lastSeq);
-        this.setWorld(m.world || null);
+        this.setWorld(m.world || null, true);
         this.me = m.me || null;
         this.settle();
+        this.noteFeedback(true);
         this.resend();
         break;
       case 'world':
@@ -87,6 +121,7 @@ export class Player {
       case 'me':
         this.me = m.me;
         this.settle();
+        this.noteFeedback(false);
         break;
       case 'event':
         this.onEvent(m);
@@ -151,7 +186,16 @@ export class Player {
     return !this.final;
   }
 
-  setWorld(w) {
+  // noteFeedback announces feedback that has just come in (not what a snapshot brings back).
+  noteFeedback(quiet) {
+    if (!this.me) return;
+    const now = this.me.answers.filter(a => a.score).map(a => a.question);
+    const fresh = this.fedback ? now.filter(q => !this.fedback.has(q)) : [];
+    this.fedback = new Set(now);
+    if (!quiet && fresh.length) announce(t('play.feedbackIn'));
+  }
+
+  setWorld(w, fromSnapshot) {
     const prev = this.world;
     this.world = w;
     this.timers = {};
@@ -161,9 +205,12 @@ export class Player {
         if (q.state === 'open' && typeof q.remaining_ms === 'number') this.timers[q.id] = {at: now, rem: q.remaining_ms};
       }
       const newInject = w.inject && (!prev || !prev.inject || prev.inject.id !== w.inject.id);
-      if (newInject && prev) {
-        announce(t('play.newInject', [w.inject.clock, tx(w.inject.title)].filter(Boolean).join(' — ')), true);
+      const name = w.inject ? [w.inject.clock, tx(w.inject.title)].filter(Boolean).join(' — ') : '';
+      if (newInject && prev && prev.inject) {
+        announce(t('play.newInject', name), true);
         window.scrollTo({top: 0});
+      } else if (newInject && !fromSnapshot) {
+        announce(t('play.firstInject', name), true);
       }
       if (prev && !newInject) {
         for (const q of w.questions) {
@@ -200,7 +247,11 @@ export class Player {
   }
 
   answer(qid, answer) {
+    // One tap, one answer: a second tap on Send while the first is on its way (or queued
+    // offline) is the same answer, not a new one.
+    if (this.pending[qid]) return;
     const p = {id: uuid(), answer};
+    delete this.drafts[qid];
     this.pending[qid] = p;
     delete this.errors[qid];
     // Stored before it is sent: a reload in between re-sends it with the same id.
@@ -242,8 +293,16 @@ export class Player {
   }
 
   statusBar() {
+    // After the end the connection is closed on purpose: no alarm, just the state.
+    if (this.final === 'ended' || (this.sess && this.sess.phase === 'ended')) {
+      return h('p', {class: 'conn conn-ended', role: 'status'}, h('span', {class: 'dot', 'aria-hidden': 'true'}), t('play.endedShort'));
+    }
     const s = this.status === 'open' ? 'online' : this.status === 'offline' ? 'offline' : 'connecting';
-    return h('p', {class: 'conn conn-' + s, role: 'status'}, h('span', {class: 'dot', 'aria-hidden': 'true'}), t('play.' + s));
+    // Without a network (the browser knows), say that what was sent waits on the phone.
+    const waiting = Object.keys(this.pending).length;
+    const text = s === 'offline' && this.live.offline
+      ? (waiting === 1 ? t('play.noNetworkOne') : waiting ? t('play.noNetworkMany', waiting) : t('play.noNetwork')) : t('play.' + s);
+    return h('p', {class: 'conn conn-' + s, role: 'status'}, h('span', {class: 'dot', 'aria-hidden': 'true'}), text);
   }
 
   view() {

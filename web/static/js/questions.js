@@ -1,7 +1,7 @@
 // Questions of every type as participants and learners answer them, and the feedback that
 // quotes the policy behind a score. Shared by the live participant view and self-study.
 
-import {h, announce, fmtNum} from './dom.js';
+import {h, own, announce, fmtNum} from './dom.js';
 import {t, tx, lang} from './i18n.js';
 
 /** optionText returns the text of option id of q, or the id itself. */
@@ -27,7 +27,7 @@ export function answerText(q, a) {
 
 /** tieText says that a majority vote was tied and how the tie was settled. */
 export function tieText(q, tie) {
-  const names = (tie.options || []).map(id => optionText(q, id));
+  const names = (tie.options || []).map(id => optionText(q, id).replace(/[.]$/, ''));
   const list = names.length > 1 ? names.slice(0, -1).join(', ') + ' ' + t('common.and') + ' ' + names[names.length - 1] : names.join('');
   return t('q.tie', list);
 }
@@ -45,8 +45,9 @@ export function statementsBlock(statements, q) {
   if (!statements || !statements.length) return null;
   // The passages behind what was chosen first: those are the ones that explain the score.
   const list = [...statements].sort((a, b) => (b.chosen ? 1 : 0) - (a.chosen ? 1 : 0));
-  return h('div', {class: 'policy'},
-    h('h4', t('q.policy')),
+  // Folded: on a phone the passages would otherwise make the feedback several screens long.
+  return h('details', {class: 'policy'},
+    h('summary', t('q.policy') + ' (' + list.length + ')'),
     h('ul', {class: 'statements'}, list.map(st => h('li', {class: ['statement', st.supports ? 'supports' : 'conflicts', st.chosen && 'chosen']},
       h('p', {class: 'stance'},
         h('span', {class: 'badge ' + (st.supports ? 'good' : 'bad')}, st.supports ? t('q.supports') : t('q.conflicts')),
@@ -133,11 +134,13 @@ export function answerForm(q, draft, send, {selfRubric} = {}) {
   const onsubmit = e => {
     e.preventDefault();
     const a = toAnswer(q, draft, selfRubric);
+    // The message element of the form on the page: a later view may have been merged into it.
+    const shown = e.currentTarget.querySelector('.form-error') || msg;
     if (a.error) {
-      msg.textContent = a.error;
+      shown.textContent = a.error;
       return;
     }
-    msg.textContent = '';
+    shown.textContent = '';
     send(a.answer);
   };
   return h('form', {class: 'answer', onsubmit, 'aria-label': tx(q.prompt)},
@@ -201,7 +204,7 @@ function rankList(q, draft) {
     }));
   };
   fill();
-  return h('div', {}, help, ol);
+  return own(h('div', {}, help, ol));
 }
 
 // dragging lets a pointer (mouse, pen or finger) drag an option by its handle; the DOM
@@ -216,6 +219,11 @@ function dragging(handle, li, ol, q, draft, fill) {
   });
   handle.addEventListener('pointermove', e => {
     if (!active) return;
+    // Near the top or bottom edge of the screen the page scrolls along, so that a long
+    // list on a phone can be ordered in one drag.
+    const edge = 56;
+    if (e.clientY < edge) window.scrollBy(0, -Math.ceil((edge - e.clientY) / 4));
+    else if (e.clientY > innerHeight - edge) window.scrollBy(0, Math.ceil((e.clientY - innerHeight + edge) / 4));
     const items = [...ol.children];
     for (const other of items) {
       if (other === li) continue;
@@ -243,7 +251,7 @@ function dragging(handle, li, ol, q, draft, fill) {
 export function feedbackBlock(q, mine) {
   const chosen = new Set(mine.answer.option ? [mine.answer.option] : (mine.answer.options || []));
   const fbs = (q.options || []).filter(o => chosen.has(o.id) && o.feedback).map(o => h('p', {class: 'option-feedback'},
-    h('strong', optionText(q, o.id) + ': '), tx(o.feedback)));
+    h('strong', optionText(q, o.id).replace(/[.:]$/, '') + ': '), tx(o.feedback)));
   return h('section', {class: 'feedback', 'aria-label': t('q.feedback')},
     h('p', {class: 'score-line'}, scoreLine(mine.score)),
     fbs,

@@ -1,4 +1,4 @@
-package live
+package session
 
 import (
 	"time"
@@ -7,7 +7,8 @@ import (
 	"github.com/paraat-nl/paraat/server"
 )
 
-func (s *state) sessionView() server.SessionView {
+// SessionView is the session as every client sees it.
+func (s *State) SessionView() server.SessionView {
 	phase := "lobby"
 	switch {
 	case s.ended:
@@ -24,7 +25,17 @@ func (s *state) sessionView() server.SessionView {
 		Roles: server.RolesOf(s.scn, s.meta.Roles), Teams: teams}
 }
 
-func (s *state) worldView(wd *world, now time.Time) server.WorldView {
+// WorldView is the world with the id as its participants see it at now; false if there is no
+// such world (yet).
+func (s *State) WorldView(id string, now time.Time) (server.WorldView, bool) {
+	wd := s.worlds[id]
+	if wd == nil {
+		return server.WorldView{}, false
+	}
+	return s.worldView(wd, now), true
+}
+
+func (s *State) worldView(wd *world, now time.Time) server.WorldView {
 	w := wd.w
 	v := server.WorldView{ID: wd.id, Questions: []server.LiveQuestion{}, State: []server.ValueView{}, Path: []string{},
 		Ended: w.Done()}
@@ -72,14 +83,15 @@ func (s *state) worldView(wd *world, now time.Time) server.WorldView {
 }
 
 // remaining is the time left until a deadline; while paused the clock stands still.
-func (s *state) remaining(dl, now time.Time) time.Duration {
+func (s *State) remaining(dl, now time.Time) time.Duration {
 	if s.paused {
 		now = s.pausedAt
 	}
 	return max(dl.Sub(now), 0)
 }
 
-func (s *state) meView(p *participant) server.MeView {
+// MeView is what participant p sees of their own answers.
+func (s *State) MeView(p *Participant) server.MeView {
 	v := server.MeView{Answers: []server.MyAnswer{}}
 	wd := s.worlds[p.world]
 	if wd == nil {
@@ -87,12 +99,12 @@ func (s *state) meView(p *participant) server.MeView {
 	}
 	var total *engine.Total
 	for _, a := range p.answers {
-		r := wd.w.Response(p.id, a.question)
+		r := wd.w.Response(p.id, a.Question)
 		if r == nil {
 			continue
 		}
-		ma := server.MyAnswer{Question: a.question, ID: a.id, Answer: r.Answer, Seq: a.seq, Statements: []server.StatementView{}}
-		if s.revealed(wd, a.question) {
+		ma := server.MyAnswer{Question: a.Question, ID: a.ID, Answer: r.Answer, Seq: a.Seq, Statements: []server.StatementView{}}
+		if s.revealed(wd, a.Question) {
 			sc := r.Score
 			ma.Score = &sc
 			ma.Statements = server.StatementsOf(s.lib.Corpus, &sc)
@@ -107,7 +119,8 @@ func (s *state) meView(p *participant) server.MeView {
 	return v
 }
 
-func (s *state) aggregates(connected map[string]int) server.Aggregates {
+// Aggregates is the facilitator's overview; connected counts each participant's connections.
+func (s *State) Aggregates(connected map[string]int) server.Aggregates {
 	ag := server.Aggregates{Participants: []server.ParticipantAgg{}, Teams: []server.TeamAgg{},
 		Questions: []server.QuestionAgg{}, Worlds: []server.WorldAgg{}}
 	// Every participant's total in one pass over the responses: asking each participant's
@@ -124,7 +137,7 @@ func (s *state) aggregates(connected map[string]int) server.Aggregates {
 			Connected: connected[p.id] > 0, Removed: p.removed, Answered: []string{}}
 		if s.worlds[p.world] != nil {
 			for _, a := range p.answers {
-				pa.Answered = append(pa.Answered, a.question)
+				pa.Answered = append(pa.Answered, a.Question)
 			}
 			for _, sc := range scores[p.id] {
 				pa.Total.Add(sc)

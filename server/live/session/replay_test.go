@@ -1,4 +1,4 @@
-package live
+package session
 
 import (
 	"encoding/json"
@@ -52,7 +52,7 @@ func randomSession(t *testing.T, lib *engine.Library, scenario string, meta serv
 	mb, _ := json.Marshal(meta)
 	t0 := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 	row := server.SessionRow{ID: "s", Scenario: scenario, Created: t0, Expires: t0.Add(24 * time.Hour), Meta: mb}
-	st, err := newState(lib, row)
+	st, err := New(lib, row)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,17 +63,17 @@ func randomSession(t *testing.T, lib *engine.Library, scenario string, meta serv
 		seen := map[string]bool{}
 		for _, r := range recs {
 			if _, dup := st.keys[r.Key]; dup || seen[r.Key] || r.Key == "" {
-				t.Fatalf("%s proposed key %q, already logged or empty (log of %d)", what, r.Key, len(log))
+				t.Fatalf("%s proposed key %q, already Entry or empty (log of %d)", what, r.Key, len(log))
 			}
 			seen[r.Key] = true
 		}
 		for _, r := range recs {
 			r.Seq = int64(len(log) + 1)
 			log = append(log, r)
-			st.apply(r)
+			st.Apply(r)
 		}
 	}
-	commit("create", []server.Record{record(now, evCreated, "created", evData{Meta: &meta})})
+	commit("create", []server.Record{record(now, EvCreated, "created", evData{Meta: &meta})})
 	var joinIDs, answerIDs []string
 	type sent struct {
 		pid string
@@ -96,8 +96,8 @@ func randomSession(t *testing.T, lib *engine.Library, scenario string, meta serv
 			}
 			joinIDs = append(joinIDs, id)
 			m = server.ClientMsg{Type: server.MsgJoin, Name: pick([]string{"Ann", "Bas", "Cor"}), ID: id}
-			var p *participant
-			p, recs, err = st.decideJoin(m, fmt.Sprintf("p-%d", step), hashToken(id), now)
+			var p *Participant
+			p, recs, err = st.DecideJoin(m, fmt.Sprintf("p-%d", step), "hash-"+id, now)
 			if p != nil && recs != nil {
 				t.Fatalf("a join both found %s and proposed records", p.id)
 			}
@@ -105,7 +105,7 @@ func randomSession(t *testing.T, lib *engine.Library, scenario string, meta serv
 			what = "answer again"
 			a := answers[rng.IntN(len(answers))]
 			var rec *server.Record
-			rec, _, err = st.decideAnswer(a.pid, a.m, now)
+			rec, _, err = st.DecideAnswer(a.pid, a.m, now)
 			if rec != nil {
 				recs = []server.Record{*rec}
 			}
@@ -130,21 +130,21 @@ func randomSession(t *testing.T, lib *engine.Library, scenario string, meta serv
 			m = server.ClientMsg{Type: server.MsgAnswer, ID: id, Question: q.ID.Value, Answer: &a}
 			answers = append(answers, sent{p.id, m})
 			var rec *server.Record
-			rec, _, err = st.decideAnswer(p.id, m, now)
+			rec, _, err = st.DecideAnswer(p.id, m, now)
 			if rec != nil {
 				recs = []server.Record{*rec}
 			}
 		case x < 64:
 			what = "expire"
-			recs = st.expired(now)
+			recs = st.Expired(now)
 		case x < 70 && st.solo():
 			what = "next (participant)"
 			p := st.order[rng.IntN(len(st.order))]
-			recs, err = st.decideNext(p.world, now)
+			recs, err = st.DecideNext(p.world, now)
 		default:
 			m = facilitatorCommand(st, rng, step > 280)
 			what = m.Type
-			recs, err = st.decideFacilitator(m, now)
+			recs, err = st.DecideFacilitator(m, now)
 		}
 		if err == nil && len(recs) > 0 {
 			commit(what, recs)
@@ -159,15 +159,15 @@ func randomSession(t *testing.T, lib *engine.Library, scenario string, meta serv
 	}
 	kinds := map[string]int{}
 	for _, e := range st.log {
-		kinds[e.msg.Kind]++
+		kinds[e.Msg.Kind]++
 	}
 	t.Logf("%d records; stream: %v", len(log), kinds)
-	replay, err := newState(lib, row)
+	replay, err := New(lib, row)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, r := range log {
-		replay.apply(r)
+		replay.Apply(r)
 	}
 	if len(st.problems) > 0 {
 		t.Fatalf("the live fold refused records: %v", st.problems)
@@ -180,21 +180,21 @@ func randomSession(t *testing.T, lib *engine.Library, scenario string, meta serv
 			t.Fatalf("%s: live and replay differ:\n live   %s\n replay %s", what, x, y)
 		}
 	}
-	same("session", st.sessionView(), replay.sessionView())
+	same("session", st.SessionView(), replay.SessionView())
 	for _, id := range st.worldIDs {
 		same("world "+id, st.worldView(st.worlds[id], now), replay.worldView(replay.worlds[id], now))
 	}
 	for _, p := range st.order {
-		same("me "+p.id, st.meView(p), replay.meView(replay.parts[p.id]))
+		same("me "+p.id, st.MeView(p), replay.MeView(replay.parts[p.id]))
 	}
-	same("aggregates", st.aggregates(nil), replay.aggregates(nil))
-	same("report", reportOf(st, now), reportOf(replay, now))
+	same("aggregates", st.Aggregates(nil), replay.Aggregates(nil))
+	same("report", st.Report(now), replay.Report(now))
 	same("stream", st.log, replay.log)
 	same("keys", st.keys, replay.keys)
 }
 
 // facilitatorCommand picks a command with arguments that are often, not always, valid.
-func facilitatorCommand(st *state, rng *rand.Rand, late bool) server.ClientMsg {
+func facilitatorCommand(st *State, rng *rand.Rand, late bool) server.ClientMsg {
 	types := []string{server.MsgStart, server.MsgNext, server.MsgOpen, server.MsgOpen, server.MsgOpen, server.MsgClose,
 		server.MsgClose, server.MsgDecide, server.MsgReveal, server.MsgRubric, server.MsgPause, server.MsgResumeSession,
 		server.MsgResumeSession, server.MsgRemove, server.MsgEnd}

@@ -1,35 +1,46 @@
-// Package live runs live sessions: one hub goroutine per session owns its worlds, folds the
-// session's event log into them, and fans changes out to the session's websocket clients.
-package live
+// Package session is the state machine of a live session, without any I/O: a State folded
+// from the session's log, the decide functions that say what a command means at a given time
+// (records to log, or a refusal with a stable error code), Apply, which folds one durable
+// record into the State, and the views and the report built from it.
+//
+// Nothing here starts a goroutine, reads a clock or touches a store or a socket: time is an
+// argument, and the hub in server/live appends the records a decide function returns and calls
+// Apply only once they are durable. Replaying a log is New and then Apply over its records, so
+// a state replayed from the log equals the live one.
+//
+// A State is not safe for concurrent use: one goroutine (the session's hub) owns it. What the
+// accessors return (participants, log entries, answer refs) is the State's own and read only.
+package session
 
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/paraat-nl/paraat/engine"
 	"github.com/paraat-nl/paraat/server"
 )
 
-// Record types of the session log.
+// Record types of the session log (server.Record.Type).
 const (
-	evCreated = "created"
-	evJoined  = "joined"
-	evRemoved = "removed"
-	evStarted = "started"
-	evAdvance = "advance"
-	evOpen    = "open"
-	evClose   = "close"
-	evDecide  = "decide"
-	evAnswer  = "answer"
-	evRubric  = "rubric"
-	evReveal  = "reveal"
-	evPaused  = "paused"
-	evResumed = "resumed"
-	evEnded   = "ended"
-	// evDecided is not a record: it is published after the record whose folding decided a
+	EvCreated = "created"
+	EvJoined  = "joined"
+	EvRemoved = "removed"
+	EvStarted = "started"
+	EvAdvance = "advance"
+	EvOpen    = "open"
+	EvClose   = "close"
+	EvDecide  = "decide"
+	EvAnswer  = "answer"
+	EvRubric  = "rubric"
+	EvReveal  = "reveal"
+	EvPaused  = "paused"
+	EvResumed = "resumed"
+	EvEnded   = "ended"
+	// EvDecided is not a record: it is published after the record whose folding decided a
 	// question (a close, an answer in a self-paced world, a decide), with that record's seq.
-	evDecided = "decided"
+	EvDecided = "decided"
 )
 
 // evData is the JSON payload of every record type; each uses a few fields.
@@ -59,17 +70,19 @@ func record(now time.Time, typ, key string, d evData) server.Record {
 	return server.Record{Time: now, Type: typ, Data: b, Key: key}
 }
 
-type participant struct {
+// Participant is a participant as the log made them; read it through its methods.
+type Participant struct {
 	id, name, role, team, world string
 	tokenHash                   string
 	removed                     bool
-	answers                     []answerRef // in order
+	answers                     []AnswerRef // in order
 }
 
-type answerRef struct {
-	id       string // client UUID
-	question string
-	seq      int64
+// AnswerRef is an answer in the log: the client's answer id, the question and its seq.
+type AnswerRef struct {
+	ID       string // client UUID
+	Question string
+	Seq      int64
 }
 
 type world struct {
@@ -80,15 +93,15 @@ type world struct {
 	events   []engine.Event // every event applied, to replay under another lens
 }
 
-// logged is a record as clients see it, with who may see it.
-type logged struct {
-	msg         server.EventMsg
-	world       string // "" : the whole session
-	participant string // "" : everyone who sees the world; else only them (and facilitators)
+// Entry is a record as clients see it, with who may see it.
+type Entry struct {
+	Msg         server.EventMsg
+	World       string // "" : the whole session
+	Participant string // "" : everyone who sees the world; else only them (and facilitators)
 }
 
-// state is a session folded from its log. Only its hub goroutine touches it.
-type state struct {
+// State is a session folded from its log. Only its hub goroutine touches it.
+type State struct {
 	lib  *engine.Library
 	scn  *engine.Scenario
 	row  server.SessionRow
@@ -102,21 +115,32 @@ type state struct {
 	pausedAt    time.Time
 	pausedTotal time.Duration
 
-	parts    map[string]*participant
-	order    []*participant
-	byToken  map[string]*participant
-	worlds   map[string]*world
-	worldIDs []string
-	answers  map[string]*participant // client answer UUID → who sent it
-	keys     map[string]int64        // record key → its seq: what the log holds, by key
-	rubrics  map[string]int          // participant/question → rubric records so far
-	pauses   int                     // paused records so far (resumed records: pauses, or one less)
-	log      []logged
+	parts   map[string]*Participant
+	order   []*Participant
+	byToken map[string]*Participant
+	// Active participants by lower-case name, role and team: a join looks them up instead of
+	// walking the roster, which made a room of n joins cost n².
+	names, roles, teams map[string]int
+	worlds              map[string]*world
+	worldIDs            []string
+	answers             map[string]*Participant // client answer UUID → who sent it
+	keys                map[string]int64        // record key → its seq: what the log holds, by key
+	rubrics             map[string]int          // participant/question → rubric records so far
+	pauses              int                     // paused records so far (resumed records: pauses, or one less)
+	log                 []Entry
 	// problems are records that the fold refused: a bug, or a log written by another version.
 	problems []string
 }
 
-func newState(lib *engine.Library, row server.SessionRow) (*state, error) {
+// count adds d to the active counts of p's name, role and team.
+func (s *State) count(p *Participant, d int) {
+	s.names[strings.ToLower(p.name)] += d
+	s.roles[p.role] += d
+	s.teams[p.team] += d
+}
+
+// New returns the state of a session before its first record.
+func New(lib *engine.Library, row server.SessionRow) (*State, error) {
 	scn := lib.Scenario(row.Scenario)
 	if scn == nil {
 		return nil, fmt.Errorf("session %s: scenario %q is not in the library", row.ID, row.Scenario)
@@ -125,16 +149,17 @@ func newState(lib *engine.Library, row server.SessionRow) (*state, error) {
 	if err != nil {
 		return nil, fmt.Errorf("session %s: meta: %w", row.ID, err)
 	}
-	return &state{lib: lib, scn: scn, row: row, meta: meta,
-		parts: map[string]*participant{}, byToken: map[string]*participant{},
-		worlds: map[string]*world{}, answers: map[string]*participant{}, keys: map[string]int64{},
+	return &State{lib: lib, scn: scn, row: row, meta: meta,
+		parts: map[string]*Participant{}, byToken: map[string]*Participant{},
+		names: map[string]int{}, roles: map[string]int{}, teams: map[string]int{},
+		worlds: map[string]*world{}, answers: map[string]*Participant{}, keys: map[string]int64{},
 		rubrics: map[string]int{}}, nil
 }
 
-func (s *state) solo() bool { return s.meta.Scope == server.ScopeParticipant }
+func (s *State) solo() bool { return s.meta.Scope == server.ScopeParticipant }
 
 // activeAt is the world time at t: time since the start, paused time excluded.
-func (s *state) activeAt(t time.Time) time.Duration {
+func (s *State) activeAt(t time.Time) time.Duration {
 	if !s.started {
 		return 0
 	}
@@ -146,7 +171,7 @@ func (s *state) activeAt(t time.Time) time.Duration {
 	return max(d, 0)
 }
 
-func (s *state) worldOf(p *participant) string {
+func (s *State) worldOf(p *Participant) string {
 	switch s.meta.Scope {
 	case server.ScopeTeam:
 		return p.team
@@ -156,7 +181,7 @@ func (s *state) worldOf(p *participant) string {
 	return "main"
 }
 
-func (s *state) newWorld(id string) {
+func (s *State) newWorld(id string) {
 	if s.worlds[id] != nil {
 		return
 	}
@@ -165,7 +190,7 @@ func (s *state) newWorld(id string) {
 	s.worldIDs = append(s.worldIDs, id)
 }
 
-func (s *state) applyEngine(wd *world, ev engine.Event) error {
+func (s *State) applyEngine(wd *world, ev engine.Event) error {
 	if err := wd.w.Apply(ev); err != nil {
 		return err
 	}
@@ -173,9 +198,10 @@ func (s *state) applyEngine(wd *world, ev engine.Event) error {
 	return nil
 }
 
-// apply folds one committed record into the state. It is the only function that changes a
-// state, and it is pure: the same records give the same state, live or replayed.
-func (s *state) apply(rec server.Record) {
+// Apply folds one durable record into the state. It is the only function that changes a
+// state, and it is pure: the same records give the same state, live or replayed. A record it
+// cannot fold (a bug, or a log written by another version) is listed in Problems.
+func (s *State) Apply(rec server.Record) {
 	s.seq = rec.Seq
 	if rec.Key != "" {
 		s.keys[rec.Key] = rec.Seq
@@ -186,8 +212,8 @@ func (s *state) apply(rec server.Record) {
 		return
 	}
 	at := time.Duration(d.AtMS) * time.Millisecond
-	ev := logged{msg: server.EventMsg{Type: server.MsgEvent, Seq: rec.Seq, Kind: rec.Type, Time: rec.Time,
-		World: d.World, Question: d.Question, Participant: d.Participant}, world: d.World}
+	ev := Entry{Msg: server.EventMsg{Type: server.MsgEvent, Seq: rec.Seq, Kind: rec.Type, Time: rec.Time,
+		World: d.World, Question: d.Question, Participant: d.Participant}, World: d.World}
 	wd := s.worlds[d.World]
 	decided := 0
 	if wd != nil {
@@ -195,29 +221,31 @@ func (s *state) apply(rec server.Record) {
 	}
 	var err error
 	switch rec.Type {
-	case evCreated:
+	case EvCreated:
 		if d.Meta != nil {
 			s.meta = *d.Meta
 		}
-	case evJoined:
-		p := &participant{id: d.Participant, name: d.Name, role: d.Role, team: d.Team, tokenHash: d.TokenHash}
+	case EvJoined:
+		p := &Participant{id: d.Participant, name: d.Name, role: d.Role, team: d.Team, tokenHash: d.TokenHash}
 		p.world = s.worldOf(p)
 		s.parts[p.id] = p
 		s.order = append(s.order, p)
 		s.byToken[p.tokenHash] = p
+		s.count(p, 1)
 		if s.started && s.solo() {
 			s.newWorld(p.world)
 		}
-		ev.msg.Name, ev.msg.Role, ev.msg.Team = p.name, p.role, p.team
+		ev.Msg.Name, ev.Msg.Role, ev.Msg.Team = p.name, p.role, p.team
 		// The roster is the facilitator's: sent to every participant, the joins of a room of
 		// n would cost n² messages (and tell everyone who else is there).
-		ev.world, ev.participant = "", p.id
-	case evRemoved:
-		if p := s.parts[d.Participant]; p != nil {
+		ev.World, ev.Participant = "", p.id
+	case EvRemoved:
+		if p := s.parts[d.Participant]; p != nil && !p.removed {
 			p.removed = true
+			s.count(p, -1)
 		}
-		ev.world, ev.participant = "", d.Participant
-	case evStarted:
+		ev.World, ev.Participant = "", d.Participant
+	case EvStarted:
 		s.started, s.startedAt = true, rec.Time
 		switch s.meta.Scope {
 		case server.ScopeShared:
@@ -231,17 +259,17 @@ func (s *state) apply(rec server.Record) {
 				s.newWorld(p.world)
 			}
 		}
-	case evAdvance:
+	case EvAdvance:
 		if wd == nil {
 			err = fmt.Errorf("no world %q", d.World)
 			break
 		}
 		err = s.applyEngine(wd, engine.Event{Kind: engine.EventAdvance, At: at})
-		ev.msg.Kind = "inject"
+		ev.Msg.Kind = "inject"
 		if in := wd.w.Current(); in != nil {
-			ev.msg.Inject = in.ID.Value
+			ev.Msg.Inject = in.ID.Value
 		}
-	case evOpen:
+	case EvOpen:
 		if wd == nil {
 			err = fmt.Errorf("no world %q", d.World)
 			break
@@ -251,21 +279,21 @@ func (s *state) apply(rec server.Record) {
 			dl = *d.Deadline
 		}
 		wd.opened[d.Question] = dl
-		ev.msg.Deadline = d.Deadline
-	case evClose:
+		ev.Msg.Deadline = d.Deadline
+	case EvClose:
 		if wd == nil {
 			err = fmt.Errorf("no world %q", d.World)
 			break
 		}
 		err = s.applyEngine(wd, engine.Event{Kind: engine.EventClose, At: at, Question: d.Question})
-	case evDecide:
+	case EvDecide:
 		if wd == nil {
 			err = fmt.Errorf("no world %q", d.World)
 			break
 		}
 		err = s.applyEngine(wd, engine.Event{Kind: engine.EventDecide, At: at, Question: d.Question, Answer: d.Answer})
-		ev.msg.Answer = d.Answer
-	case evAnswer:
+		ev.Msg.Answer = d.Answer
+	case EvAnswer:
 		p := s.parts[d.Participant]
 		if wd == nil || p == nil {
 			err = fmt.Errorf("no world %q or participant %q", d.World, d.Participant)
@@ -274,12 +302,12 @@ func (s *state) apply(rec server.Record) {
 		err = s.applyEngine(wd, engine.Event{Kind: engine.EventAnswer, At: at, Participant: p.id, Role: p.role,
 			Question: d.Question, Answer: d.Answer})
 		if err == nil {
-			p.answers = append(p.answers, answerRef{id: d.ID, question: d.Question, seq: rec.Seq})
+			p.answers = append(p.answers, AnswerRef{ID: d.ID, Question: d.Question, Seq: rec.Seq})
 			s.answers[d.ID] = p
 		}
-		ev.participant = p.id
-		ev.msg.Answer = d.Answer
-	case evRubric:
+		ev.Participant = p.id
+		ev.Msg.Answer = d.Answer
+	case EvRubric:
 		if wd == nil {
 			err = fmt.Errorf("no world %q", d.World)
 			break
@@ -287,17 +315,17 @@ func (s *state) apply(rec server.Record) {
 		err = s.applyEngine(wd, engine.Event{Kind: engine.EventRubric, At: at, Participant: d.Participant,
 			Question: d.Question, Answer: d.Answer})
 		s.rubrics[d.Participant+"/"+d.Question]++
-		ev.participant = d.Participant
-	case evReveal:
+		ev.Participant = d.Participant
+	case EvReveal:
 		if wd == nil {
 			err = fmt.Errorf("no world %q", d.World)
 			break
 		}
 		wd.revealed[d.Question] = true
-	case evPaused:
+	case EvPaused:
 		s.paused, s.pausedAt = true, rec.Time
 		s.pauses++
-	case evResumed:
+	case EvResumed:
 		p := time.Duration(d.PausedMS) * time.Millisecond
 		s.paused = false
 		s.pausedTotal += p
@@ -308,7 +336,7 @@ func (s *state) apply(rec server.Record) {
 				}
 			}
 		}
-	case evEnded:
+	case EvEnded:
 		s.ended = true
 	default:
 		err = fmt.Errorf("unknown record type %q", rec.Type)
@@ -320,14 +348,14 @@ func (s *state) apply(rec server.Record) {
 	if wd != nil {
 		for _, dc := range wd.w.Decisions()[decided:] {
 			a := dc.Answer
-			s.log = append(s.log, logged{world: wd.id, msg: server.EventMsg{Type: server.MsgEvent, Seq: rec.Seq,
-				Kind: evDecided, Time: rec.Time, World: wd.id, Question: dc.Question, Answer: &a, By: dc.By}})
+			s.log = append(s.log, Entry{World: wd.id, Msg: server.EventMsg{Type: server.MsgEvent, Seq: rec.Seq,
+				Kind: EvDecided, Time: rec.Time, World: wd.id, Question: dc.Question, Answer: &a, By: dc.By, Tie: dc.Tie}})
 		}
 	}
 }
 
 // questionState is pending (shown, not opened), open or closed.
-func (s *state) questionState(wd *world, q *engine.Question) string {
+func (s *State) questionState(wd *world, q *engine.Question) string {
 	if !wd.w.IsOpen(q.ID.Value) {
 		return "closed"
 	}
@@ -337,6 +365,6 @@ func (s *state) questionState(wd *world, q *engine.Question) string {
 	return "pending"
 }
 
-func (s *state) revealed(wd *world, q string) bool {
+func (s *State) revealed(wd *world, q string) bool {
 	return wd.revealed[q] || s.solo() && wd.w.Decision(q) != nil
 }
