@@ -88,26 +88,32 @@ type snapshot struct {
 // dialer opens websockets to the target, spreading connections over local source addresses
 // when several are given: one address has only about 28,000 ephemeral ports.
 type dialer struct {
-	ws      *url.URL
-	origin  string
+	ws      []*url.URL // one per node: connections go round robin over them
+	origins []string
 	sources []net.IP
 	next    atomic.Uint64
+	nextWS  atomic.Uint64
 	jar     http.CookieJar
 }
 
-func newDialer(target string, sources int, jar http.CookieJar) (*dialer, error) {
-	u, err := url.Parse(target)
-	if err != nil || u.Host == "" {
-		return nil, fmt.Errorf("target %q: want http://host:port", target)
+func newDialer(targets []string, sources int, jar http.CookieJar) (*dialer, error) {
+	d := &dialer{jar: jar}
+	var u *url.URL
+	for _, target := range targets {
+		var err error
+		u, err = url.Parse(target)
+		if err != nil || u.Host == "" {
+			return nil, fmt.Errorf("target %q: want http://host:port", target)
+		}
+		ws := *u
+		ws.Scheme = "ws"
+		if u.Scheme == "https" {
+			ws.Scheme = "wss"
+		}
+		ws.Path = strings.TrimSuffix(u.Path, "/") + "/api/ws"
+		d.ws = append(d.ws, &ws)
+		d.origins = append(d.origins, u.Scheme+"://"+u.Host)
 	}
-	d := &dialer{origin: u.Scheme + "://" + u.Host, jar: jar}
-	ws := *u
-	ws.Scheme = "ws"
-	if u.Scheme == "https" {
-		ws.Scheme = "wss"
-	}
-	ws.Path = strings.TrimSuffix(u.Path, "/") + "/api/ws"
-	d.ws = &ws
 	if ip := net.ParseIP(u.Hostname()); ip != nil && ip.IsLoopback() && ip.To4() != nil {
 		for i := 1; i <= sources; i++ {
 			d.sources = append(d.sources, net.IPv4(127, 0, 0, byte(i)))
@@ -126,12 +132,23 @@ func (d *dialer) dial(ctx context.Context, cookies bool) (*websocket.Conn, error
 	if cookies {
 		wd.Jar = d.jar
 	}
-	h := http.Header{"Origin": {d.origin}}
-	ws, resp, err := wd.DialContext(ctx, d.ws.String(), h)
-	if resp != nil && resp.Body != nil {
-		resp.Body.Close()
+	// A node that refuses the connection (it is down) is skipped for the next, as a proxy
+	// in front of the nodes would.
+	var err error
+	for range d.ws {
+		i := d.nextWS.Add(1) % uint64(len(d.ws))
+		h := http.Header{"Origin": {d.origins[i]}}
+		var ws *websocket.Conn
+		var resp *http.Response
+		ws, resp, err = wd.DialContext(ctx, d.ws[i].String(), h)
+		if resp != nil && resp.Body != nil {
+			resp.Body.Close()
+		}
+		if err == nil || resp != nil || ctx.Err() != nil {
+			return ws, err
+		}
 	}
-	return ws, err
+	return nil, err
 }
 
 // participant is one simulated participant: one websocket, one reader goroutine.
@@ -391,6 +408,9 @@ func (p *participant) onEvent(e event, now time.Time) {
 }
 
 func (p *participant) onReply(r reply, now time.Time) {
+	if k := p.run.killedAt.Load(); k != 0 && r.Type == "ack" && r.ID != "" && now.UnixNano() > k {
+		p.run.firstAckAfter.CompareAndSwap(0, now.UnixNano())
+	}
 	if r.ID == "" && r.Type == "error" && r.Code == "unavailable" {
 		p.mu.Lock()
 		r.ID = p.byRef[r.Ref]

@@ -33,6 +33,10 @@ import (
 type Config struct {
 	// Target is the server's base URL, e.g. http://127.0.0.1:8080.
 	Target string
+	// Nodes are more base URLs of nodes of the same cluster (PostgreSQL): websocket
+	// connections go round robin over Target and Nodes (a reconnect may land on another node);
+	// the HTTP calls go to Target.
+	Nodes []string
 	// User and Password log in a facilitator who may create sessions (an admin, to read the
 	// metrics from another machine).
 	User, Password string
@@ -321,6 +325,9 @@ type runner struct {
 
 	// Messages sent again after the server answered unavailable.
 	retriedHellos, retriedAnswers, retriedCommands atomic.Int64
+	// killedAt is when a node was killed (unix ns; 0: none), firstAckAfter the first answer
+	// acknowledged after it.
+	killedAt, firstAckAfter atomic.Int64
 
 	errMu  sync.Mutex
 	errs   int64
@@ -349,7 +356,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	jar, _ := cookiejar.New(nil)
 	r := &runner{cfg: cfg, jar: jar, http: &http.Client{Jar: jar, Timeout: 60 * time.Second}, errMsg: map[string]int{}}
-	d, err := newDialer(cfg.Target, cfg.Sources, jar)
+	d, err := newDialer(append([]string{cfg.Target}, cfg.Nodes...), cfg.Sources, jar)
 	if err != nil {
 		return nil, err
 	}
@@ -420,6 +427,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		}
 		r.logf("store faults: %d failed appends; sent again: %d joins, %d answers, %d commands",
 			f.AppendErrors, f.RetriedJoins, f.RetriedAnswers, f.RetriedCommands)
+	}
+	if k, a := r.killedAt.Load(), r.firstAckAfter.Load(); k != 0 && a != 0 {
+		rep.Recovery = time.Duration(a - k)
 	}
 	r.errMu.Lock()
 	rep.Errors, rep.ErrorMessages = r.errs, r.errMsg
@@ -698,10 +708,12 @@ func (r *runner) burst(ctx context.Context, ack *samples, rep *Report) error {
 		time.Sleep(rand.N(r.cfg.BurstWindow))
 		r.logf("killing the server (SIGKILL) in the middle of the burst")
 		r.crashed = true
+		r.killedAt.Store(time.Now().UnixNano())
 		if err := r.cfg.Crash(ctx); err != nil {
 			return fmt.Errorf("crash and restart: %w", err)
 		}
 		rep.Crashed = true
+		rep.KilledNode = len(r.cfg.Nodes) > 0
 		select {
 		case <-ph.done:
 		case <-time.After(r.cfg.BurstWindow):
@@ -810,7 +822,10 @@ func (r *runner) reconnect(ctx context.Context, rep *Report) error {
 				return err
 			}
 		}
-	} else {
+	}
+	if !rc.Restarted || len(r.cfg.Nodes) > 0 {
+		// With several nodes only the killed node's connections broke: the others are
+		// dropped too, so that everyone resumes (on whichever node) and is checked.
 		r.logf("dropping %d connections", len(r.parts))
 		for _, p := range r.parts {
 			p.drop()

@@ -126,6 +126,50 @@ func (p *Process) Crash(ctx context.Context) error {
 	return p.start(ctx)
 }
 
+// Kill kills the server with SIGKILL and leaves it dead (a node lost for good).
+func (p *Process) Kill() {
+	if p.cmd != nil {
+		p.cmd.Process.Kill()
+		<-p.exited
+		p.cmd = nil
+	}
+}
+
+// StartNodes starts n `exe serve` processes on one PostgreSQL database (dsn), each a node of
+// its own (--node-id load-1 ...), with an admin account for the run made on the database
+// first. The first node's URL, user and password are the run's target.
+func StartNodes(ctx context.Context, exe, dir, dsn string, n int, args ...string) ([]*Process, error) {
+	b := make([]byte, 12)
+	rand.Read(b)
+	user, pass := "load", hex.EncodeToString(b)
+	add := exec.CommandContext(ctx, exe, "user", "add", "--admin", "--db", dsn, user)
+	add.Stdin = bytes.NewBufferString(pass + "\n")
+	if out, err := add.CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("paraat user add: %v: %s", err, out)
+	}
+	var procs []*Process
+	for i := range n {
+		p := &Process{exe: exe, db: dsn, User: user, Password: pass,
+			args: append([]string{"--node-id", fmt.Sprintf("load-%d", i+1)}, args...)}
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return procs, err
+		}
+		p.addr = ln.Addr().String()
+		ln.Close()
+		p.URL = "http://" + p.addr
+		if p.log, err = os.Create(filepath.Join(dir, fmt.Sprintf("serve-%d.log", i+1))); err != nil {
+			return procs, err
+		}
+		if err := p.start(ctx); err != nil {
+			p.log.Close()
+			return procs, err
+		}
+		procs = append(procs, p)
+	}
+	return procs, nil
+}
+
 // Close stops the server and closes its log.
 func (p *Process) Close() error {
 	err := p.Stop()

@@ -35,7 +35,12 @@ type Report struct {
 	Flood     FloodReport     `json:"flood"`
 	Reconnect ReconnectReport `json:"reconnect"`
 	// Crashed: the server was killed with SIGKILL during a burst and started again.
-	Crashed       bool           `json:"crashed"`
+	Crashed bool `json:"crashed"`
+	// KilledNode: with several nodes, Crashed means one node was killed and left dead.
+	// Recovery is the time from the kill to the first answer acknowledged after it (the
+	// session's owner, if it was the one killed, must have been taken over by then).
+	KilledNode    bool           `json:"killed_node"`
+	Recovery      time.Duration  `json:"recovery_ns"`
 	ExactlyOnce   ExactlyOnce    `json:"exactly_once"`
 	Faults        FaultReport    `json:"faults"`
 	Study         []*StudyReport `json:"study,omitempty"`
@@ -207,6 +212,9 @@ func (r *Report) Print(w io.Writer) {
 		}
 		if r.Crashed {
 			how = "server killed (SIGKILL) mid-burst and restarted"
+		}
+		if r.KilledNode {
+			how = fmt.Sprintf("one of the nodes killed (SIGKILL) mid-burst and left dead; first answer acknowledged %s after the kill; everyone", r.Recovery.Round(time.Millisecond))
 		}
 		p("reconnect           %s: %d of %d resumed, %d failed; time to resume %s; tries p50 %d max %d",
 			how, rc.Resumed, rc.Clients, rc.Failed, rc.Time, rc.TriesP50, rc.TriesMax)

@@ -4,9 +4,13 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
+	"fmt"
+	"log/slog"
 	"net/http"
 	"runtime/debug"
 	"slices"
@@ -120,6 +124,12 @@ func (a *auth) Login(ctx context.Context, name, pw, addr string) (string, *login
 	a.attempts.unbook(booked, keys...)
 	id := randomToken()
 	l := &login{user: u, csrf: randomToken(), expires: a.now().Add(a.ttl)}
+	if ls, ok := a.store.(Logins); ok {
+		// Shared with the other nodes on the database.
+		if err := ls.PutLogin(ctx, loginKey(id), StoredLogin{User: u.Name, CSRF: l.csrf, Expires: l.expires, Account: accountPrint(u)}); err != nil {
+			return "", nil, err
+		}
+	}
 	a.mu.Lock()
 	a.logins[id] = l
 	a.mu.Unlock()
@@ -133,20 +143,66 @@ func (a *auth) session(r *http.Request) (string, *login) {
 		return "", nil
 	}
 	a.mu.Lock()
-	defer a.mu.Unlock()
 	l := a.logins[ck.Value]
+	a.mu.Unlock()
 	if l == nil {
-		return "", nil
+		if l = a.shared(r.Context(), ck.Value); l == nil {
+			return "", nil
+		}
 	}
 	if a.now().After(l.expires) {
+		a.mu.Lock()
 		delete(a.logins, ck.Value)
+		a.mu.Unlock()
 		return "", nil
 	}
 	return ck.Value, l
 }
 
+// loginKey is what a shared store keeps a login under: a hash of the cookie's value, so
+// that the table does not hold working cookies.
+func loginKey(id string) string {
+	sum := sha256.Sum256([]byte("paraat login " + id))
+	return hex.EncodeToString(sum[:])
+}
+
+// accountPrint is a fingerprint of an account's password hash and admin right.
+func accountPrint(u User) string {
+	sum := sha256.Sum256(append([]byte(fmt.Sprintf("%v ", u.Admin)), u.Hash...))
+	return hex.EncodeToString(sum[:])
+}
+
+// shared looks a login made on another node up in a shared store and keeps it here; nil if
+// there is none, or its account has changed since.
+func (a *auth) shared(ctx context.Context, id string) *login {
+	ls, ok := a.store.(Logins)
+	if !ok {
+		return nil
+	}
+	sl, err := ls.GetLogin(ctx, loginKey(id))
+	if err != nil {
+		return nil
+	}
+	u, err := a.store.User(ctx, sl.User)
+	if err != nil || accountPrint(u) != sl.Account {
+		return nil
+	}
+	l := &login{user: u, csrf: sl.CSRF, expires: sl.Expires}
+	a.mu.Lock()
+	a.logins[id] = l
+	a.mu.Unlock()
+	return l
+}
+
 // endUser ends every login of a user.
 func (a *auth) endUser(name string) {
+	if ls, ok := a.store.(Logins); ok {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		if err := ls.EndLogins(ctx, name); err != nil {
+			slog.Default().Error("ending shared logins", "user", name, "err", err)
+		}
+		cancel()
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	for id, l := range a.logins {

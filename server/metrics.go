@@ -3,6 +3,7 @@ package server
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"net"
 	"net/http"
 	"os"
@@ -48,6 +49,45 @@ type Metrics struct {
 	Sys         uint64     `json:"sys"`
 	NumGC       uint32     `json:"num_gc"`
 	Live        *LiveStats `json:"live,omitempty"`
+	// Cluster: this node, every node and every session's lease, when nodes share PostgreSQL.
+	Cluster *ClusterStatus `json:"cluster,omitempty"`
+}
+
+// ClusterStatus is one node's view of the nodes on a shared database.
+type ClusterStatus struct {
+	Node      string        `json:"node"`      // this node
+	Owned     int           `json:"owned"`     // sessions this node owns (holds the lease of)
+	Followed  int           `json:"followed"`  // sessions whose clients this node serves for another owner
+	Notify    bool          `json:"notify"`    // LISTEN/NOTIFY reaches this node (else: polling only)
+	Forwarded int64         `json:"forwarded"` // commands of clients here carried to another owner
+	Carried   int64         `json:"carried"`   // commands of other nodes' clients run here
+	Takeovers int64         `json:"takeovers"` // sessions taken over here from a follower's place
+	StepDowns int64         `json:"step_downs"`
+	Nodes     []NodeStatus  `json:"nodes"`
+	Leases    []LeaseStatus `json:"leases"`
+	Error     string        `json:"error,omitempty"`
+}
+
+// NodeStatus is a node seen recently.
+type NodeStatus struct {
+	ID      string    `json:"id"`
+	Addr    string    `json:"addr"`
+	Started time.Time `json:"started"`
+	Seen    time.Time `json:"seen"`
+}
+
+// LeaseStatus is one session's lease.
+type LeaseStatus struct {
+	Session string    `json:"session"`
+	Node    string    `json:"node"`
+	Epoch   int64     `json:"epoch"`
+	Expires time.Time `json:"expires"`
+	Expired bool      `json:"expired"`
+}
+
+// ClusterStatuser is a Live layer that runs as one node of several.
+type ClusterStatuser interface {
+	ClusterStatus(ctx context.Context) *ClusterStatus
 }
 
 var processStart = time.Now()
@@ -64,7 +104,11 @@ func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Query().Get("gc") == "1" {
 		debug.FreeOSMemory()
 	}
-	writeJSON(w, http.StatusOK, s.metrics())
+	m := s.metrics()
+	if cs, ok := s.cfg.Live.(ClusterStatuser); ok {
+		m.Cluster = cs.ClusterStatus(r.Context())
+	}
+	writeJSON(w, http.StatusOK, m)
 }
 
 func (s *Server) metricsAllowed(r *http.Request) bool {

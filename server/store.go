@@ -80,3 +80,25 @@ type Store interface {
 	// Close releases the store.
 	Close() error
 }
+
+// StoredLogin is a facilitator's login as a store shared by several nodes keeps it.
+type StoredLogin struct {
+	User    string
+	CSRF    string
+	Expires time.Time
+	// Account is a fingerprint of the account when the login was made (its password hash
+	// and admin right): a login whose account changed since is void.
+	Account string
+}
+
+// Logins is a store that keeps facilitator logins, so that every node of several on it knows
+// every login and a load balancer needs no sticky sessions (PostgreSQL). A store without it
+// leaves logins in the memory of the one serving process.
+type Logins interface {
+	// PutLogin stores a login under id (a hash of the cookie's value, not the value).
+	PutLogin(ctx context.Context, id string, l StoredLogin) error
+	// GetLogin returns a login; ErrNotFound if there is none.
+	GetLogin(ctx context.Context, id string) (StoredLogin, error)
+	// EndLogins deletes every login of a user.
+	EndLogins(ctx context.Context, user string) error
+}

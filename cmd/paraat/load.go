@@ -6,11 +6,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/paraat-nl/paraat/loadtest"
+	"github.com/paraat-nl/paraat/server"
 )
 
 const loadUsage = `usage: paraat load [flags]
@@ -27,6 +30,14 @@ an admin account, and stops it afterwards. Examples (docs/BENCHMARKS.md has the 
   paraat load --participants 500 --injects 4 --burst --store-faults 0.1     # failing store
   paraat load --study-runs 10000 --idle-timeout 20s                          # idle memory
   paraat load --participants 5000 --injects 3 --burst --baseline     # paraat next to the baseline
+  paraat load --participants 3000 --injects 1 --burst --nodes 3 --db postgres://127.0.0.1/test
+  paraat load --participants 600 --injects 1 --burst --nodes 3 --db postgres://127.0.0.1/test --kill-node
+
+--nodes starts that many nodes on the PostgreSQL database --db and spreads the connections over
+them; --kill-node then kills one (SIGKILL, not restarted) in the middle of the first answer
+burst: its participants reconnect to the others, and the run reports acknowledged answers lost
+or doubled (must be 0) and how long everyone took to resume. --target takes several URLs,
+comma-separated, for nodes already running.
 
 --baseline then runs the same clients against the baseline server ('paraat baseline': plain
 websocket broadcast and SQLite group-commit acks, as a separate process) and prints paraat's
@@ -38,7 +49,10 @@ func runLoad(ctx context.Context, args []string, env func(string) string, stdin 
 	fl.SetOutput(stderr)
 	fl.Usage = func() { fmt.Fprint(stderr, loadUsage+"\nflags:\n"); fl.PrintDefaults() }
 	var cfg loadtest.Config
-	fl.StringVar(&cfg.Target, "target", "", "base URL of a running server (default: start one)")
+	targets := fl.String("target", "", "base URL of a running server, or several nodes' comma-separated (default: start one)")
+	nodes := fl.Int("nodes", 0, "start this many nodes on the PostgreSQL database --db (default: one server on SQLite)")
+	dbURL := fl.String("db", "", "with --nodes: the PostgreSQL URL the nodes share (its own schema: add ?search_path=...)")
+	killNode := fl.Bool("kill-node", false, "with --nodes and --burst --reconnect: SIGKILL the last node in the middle of the first burst and leave it dead")
 	fl.StringVar(&cfg.User, "user", env("PARAAT_LOAD_USER"), "facilitator account on --target ($PARAAT_LOAD_USER)")
 	pwFile := fl.String("password-file", "", "file with the facilitator's password (default: $PARAAT_LOAD_PASSWORD)")
 	fl.StringVar(&cfg.Scenario, "scenario", "quiz-welk-document", "scenario or quiz played in every session")
@@ -78,7 +92,58 @@ func runLoad(ctx context.Context, args []string, env func(string) string, stdin 
 		fmt.Fprintf(stderr, "paraat load: %v\n", err)
 		return 1
 	}
-	if cfg.Target == "" {
+	for i, t := range strings.Split(*targets, ",") {
+		if t = strings.TrimSpace(t); t == "" {
+			continue
+		} else if i == 0 {
+			cfg.Target = t
+		} else {
+			cfg.Nodes = append(cfg.Nodes, t)
+		}
+	}
+	if *nodes > 0 || *killNode {
+		if *nodes < 1 || *dbURL == "" || cfg.Target != "" || (*killNode && (*nodes < 2 || !cfg.Burst || !cfg.Reconnect)) {
+			fmt.Fprintln(stderr, "paraat load: --nodes needs --db and no --target; --kill-node needs --nodes 2 or more, --burst and --reconnect")
+			return 2
+		}
+		exe, err := os.Executable()
+		if err != nil {
+			fmt.Fprintf(stderr, "paraat load: %v\n", err)
+			return 1
+		}
+		dir, err := os.MkdirTemp("", "paraat-load-")
+		if err != nil {
+			fmt.Fprintf(stderr, "paraat load: %v\n", err)
+			return 1
+		}
+		defer os.RemoveAll(dir)
+		procs, err := loadtest.StartNodes(ctx, exe, dir, *dbURL, *nodes)
+		for _, p := range procs {
+			defer p.Close()
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "paraat load: %v\n", err)
+			return 1
+		}
+		cfg.Target, cfg.User, cfg.Password = procs[0].URL, procs[0].User, procs[0].Password
+		for _, p := range procs[1:] {
+			cfg.Nodes = append(cfg.Nodes, p.URL)
+		}
+		if *killNode {
+			cfg.Crash = func(ctx context.Context) error {
+				// Kill the node that owns the (first) session, so that a takeover is part of the
+				// run; the first node takes the tool's HTTP calls and is spared.
+				victim := len(procs) - 1
+				if i := ownerNode(ctx, procs[0].URL); i > 0 && i < len(procs) {
+					victim = i
+				}
+				fmt.Fprintf(stderr, "paraat load: killing node load-%d\n", victim+1)
+				procs[victim].Kill()
+				return nil
+			}
+		}
+		fmt.Fprintf(stderr, "paraat load: started %d nodes on PostgreSQL (logs in %s)\n", *nodes, dir)
+	} else if cfg.Target == "" {
 		exe, err := os.Executable()
 		if err != nil {
 			fmt.Fprintf(stderr, "paraat load: %v\n", err)
@@ -215,4 +280,26 @@ func raiseFileLimit(n uint64) error {
 		return syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim)
 	}
 	return fmt.Errorf("%d connections need %d open files; the limit is %d: raise it with ulimit -n", n-1024, n, lim.Max)
+}
+
+// ownerNode asks a node which node (as an index from 0, by its id load-N) owns the first
+// lease; -1 if it cannot tell.
+func ownerNode(ctx context.Context, url string) int {
+	req, _ := http.NewRequestWithContext(ctx, "GET", url+"/api/metrics", nil)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return -1
+	}
+	defer res.Body.Close()
+	var m struct {
+		Cluster *server.ClusterStatus `json:"cluster"`
+	}
+	if json.NewDecoder(res.Body).Decode(&m) != nil || m.Cluster == nil || len(m.Cluster.Leases) == 0 {
+		return -1
+	}
+	var n int
+	if _, err := fmt.Sscanf(m.Cluster.Leases[0].Node, "load-%d", &n); err != nil {
+		return -1
+	}
+	return n - 1
 }

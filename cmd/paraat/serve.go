@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/netip"
@@ -22,6 +23,7 @@ import (
 	"github.com/paraat-nl/paraat/server"
 	"github.com/paraat-nl/paraat/server/faultstore"
 	"github.com/paraat-nl/paraat/server/live"
+	"github.com/paraat-nl/paraat/server/sqlite"
 	"github.com/paraat-nl/paraat/web"
 )
 
@@ -36,9 +38,14 @@ type serveConfig struct {
 	// IdleTimeout and MaxSessions bound the live sessions in memory (live.Options).
 	IdleTimeout time.Duration
 	MaxSessions int
+	// Node, Advertise and LeaseTTL: this node's part when several share PostgreSQL.
+	Node      string
+	Advertise string
+	LeaseTTL  time.Duration
 	// StoreFaults makes this fraction of appends fail at random, for fault-injection runs.
 	StoreFaults float64
-	ReloadEvery time.Duration // how often --library is looked at for changes; 0: on SIGHUP only
+	cluster     server.Cluster // set when the store is shared by nodes (PostgreSQL)
+	ReloadEvery time.Duration  // how often --library is looked at for changes; 0: on SIGHUP only
 
 	watch func(ctx context.Context, apply func(*engine.Library)) // reloads the library; nil: never
 	// Limits (SECURITY.md).
@@ -72,6 +79,9 @@ func (c *serveConfig) Validate() error {
 	if c.StoreFaults < 0 || c.StoreFaults >= 1 {
 		errs = append(errs, fmt.Errorf("--store-faults %v: want a fraction from 0 up to 1", c.StoreFaults))
 	}
+	if c.LeaseTTL < 300*time.Millisecond || c.LeaseTTL > time.Minute {
+		errs = append(errs, fmt.Errorf("--lease-ttl %v: want from 300ms to 1m", c.LeaseTTL))
+	}
 	if c.IdleTimeout < 0 || c.MaxSessions < 0 {
 		errs = append(errs, errors.New("--idle-timeout and --max-sessions cannot be negative"))
 	}
@@ -99,6 +109,9 @@ func runServe(ctx context.Context, args []string, env func(string) string, stdin
 	fl.DurationVar(&cfg.IdleTimeout, "idle-timeout", 10*time.Minute, "unload a live session from memory after this long without connections")
 	fl.IntVar(&cfg.MaxSessions, "max-sessions", 10000, "live sessions kept in memory at most; beyond, joins are refused with overloaded")
 	fl.Float64Var(&cfg.StoreFaults, "store-faults", 0, "testing only: make this fraction of log appends fail at random (half before, half after the commit)")
+	fl.StringVar(&cfg.Node, "node-id", env("PARAAT_NODE_ID"), "PostgreSQL: this node's id among the nodes on the database (default: host name and a random suffix) ($PARAAT_NODE_ID)")
+	fl.StringVar(&cfg.Advertise, "advertise", env("PARAAT_ADVERTISE"), "PostgreSQL: this node's address as operators reach it, shown in the cluster view ($PARAAT_ADVERTISE)")
+	fl.DurationVar(&cfg.LeaseTTL, "lease-ttl", 3*time.Second, "PostgreSQL: how long a node owns a session without renewing; a dead node's sessions move after this")
 	profile := fl.String("profile", "", "write CPU, heap and goroutine profiles of this run to the folder (on stop)")
 	fl.DurationVar(&cfg.ReloadEvery, "reload-every", 2*time.Second, "look for changed library files this often (0: reload on SIGHUP only)")
 	var corpus corpusOptions
@@ -173,12 +186,34 @@ func runServe(ctx context.Context, args []string, env func(string) string, stdin
 		printDiags(stderr, diags, false)
 		fmt.Fprintf(stderr, "paraat serve: %d scenario errors; the files with errors are left out\n", diags.Errors())
 	}
+	if !isPostgres(cfg.DB) {
+		// One serving process per SQLite file: its live sessions live in this process's memory.
+		release, err := sqlite.LockServe(cfg.DB)
+		if err != nil {
+			fmt.Fprintf(stderr, "paraat serve: %v\n", err)
+			return 1
+		}
+		defer release()
+	}
 	store, err := openStore(ctx, cfg.DB)
 	if err != nil {
 		fmt.Fprintf(stderr, "paraat serve: %v\n", err)
 		return 1
 	}
 	defer store.Close()
+	if cl, ok := store.(server.Cluster); ok {
+		if cfg.Node == "" {
+			host, _ := os.Hostname()
+			cfg.Node = fmt.Sprintf("%s-%04x", host, rand.Uint32()&0xffff)
+		}
+		if cfg.Advertise == "" {
+			cfg.Advertise = cfg.BaseURL
+		}
+		if cfg.Advertise == "" {
+			cfg.Advertise = "http://" + cfg.Addr
+		}
+		cfg.cluster = cl
+	}
 	if cfg.StoreFaults > 0 {
 		log.Warn("fault injection: log appends fail at random", "rate", cfg.StoreFaults)
 		store = faultstore.Wrap(store, cfg.StoreFaults, uint64(time.Now().UnixNano()))
@@ -188,7 +223,12 @@ func runServe(ctx context.Context, args []string, env func(string) string, stdin
 
 func serve(ctx context.Context, cfg serveConfig, lib *engine.Library, store server.Store, ui fs.FS, log *slog.Logger, stdout, stderr io.Writer) int {
 	codes := server.NewCodeGuard(nil)
-	mgr := live.New(store, lib, live.Options{Logger: log, Codes: codes, IdleTimeout: cfg.IdleTimeout, MaxSessions: cfg.MaxSessions})
+	opts := live.Options{Logger: log, Codes: codes, IdleTimeout: cfg.IdleTimeout, MaxSessions: cfg.MaxSessions}
+	if cfg.cluster != nil {
+		opts.Cluster = &live.ClusterOptions{DB: cfg.cluster, Node: cfg.Node, Addr: cfg.Advertise, TTL: cfg.LeaseTTL}
+		log.Info("serving as one node of several on PostgreSQL", "node", cfg.Node, "lease_ttl", cfg.LeaseTTL)
+	}
+	mgr := live.New(store, lib, opts)
 	if err := mgr.Start(ctx); err != nil {
 		fmt.Fprintf(stderr, "paraat serve: %v\n", err)
 		return 1

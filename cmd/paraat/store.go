@@ -14,10 +14,15 @@ import (
 // SQLite file path. Only the URL form selects PostgreSQL, so that no file name is ever taken
 // for a connection string.
 func openStore(ctx context.Context, dsn string) (server.Store, error) {
-	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+	if isPostgres(dsn) {
 		return postgres.Open(ctx, dsn)
 	}
 	return sqlite.Open(ctx, dsn)
+}
+
+// isPostgres reports whether dsn names a PostgreSQL database rather than a SQLite file.
+func isPostgres(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
 }
 
 // redact hides the password of a database URL, so that it is not printed back.

@@ -67,6 +67,9 @@ func (h *hub) join(c *client, m server.ClientMsg) error {
 }
 
 func (h *hub) resume(c *client, secret string, lastSeq int64) error {
+	if h.m.cl != nil && !h.owner.Load() {
+		h.catchUp() // a follower may not have the join yet
+	}
 	p := h.st.ByToken(hashToken(secret))
 	if p == nil || p.Removed() {
 		return server.Errorf(server.EUnauthorized, "unknown or revoked resume token")
@@ -121,7 +124,7 @@ gather:
 }
 
 func (h *hub) handle(c *client, m server.ClientMsg) {
-	if _, ok := h.clients[c]; !ok {
+	if _, ok := h.clients[c]; !ok && !c.proxy {
 		return // dropped meanwhile
 	}
 	if err := h.command(c, m); err != nil {
@@ -186,7 +189,7 @@ func (h *hub) answers(batch []hubCmd) {
 	taken := map[string]bool{} // participant and question answered in this group
 	for _, b := range batch {
 		c, m := b.c, b.m
-		if _, ok := h.clients[c]; !ok {
+		if _, ok := h.clients[c]; !ok && !c.proxy {
 			continue // dropped meanwhile
 		}
 		if i, ok := ids[m.ID]; ok {

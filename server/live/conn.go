@@ -77,6 +77,9 @@ type client struct {
 	world       string // the participant's world
 	facilitator bool
 	stats       *counters
+	// proxy: a client of another node, whose command this owner runs (cluster.go); it has no
+	// connection, and what the hub sends it goes back as the command's result.
+	proxy bool
 
 	mu        sync.Mutex
 	send      chan *frame
@@ -354,6 +357,9 @@ func (m *Manager) message(ctx context.Context, c *client, h *hub, b *bucket, typ
 		}
 		c.ws.SetReadDeadline(time.Now().Add(m.opts.PongWait))
 		return hh, true
+	}
+	if m.cl != nil && !h.owner.Load() {
+		return h, m.forward(ctx, h, c, msg)
 	}
 	return h, h.submit(c, msg)
 }

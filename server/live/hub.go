@@ -19,6 +19,7 @@ var (
 	errStopped  = server.Errorf(server.EUnavailable, "the server is shutting down; reconnect and resume")
 	errUnloaded = errors.New("the session was unloaded") // never shown: the caller loads it again
 	errNotSaved = server.Errorf(server.EUnavailable, "the change could not be saved and was not made; send it again")
+	errMoved    = server.Errorf(server.EUnavailable, "the session moved to another server and the change was not made; reconnect and send it again")
 )
 
 // hub is one live session: a goroutine (run) that owns the session's state and its clients.
@@ -54,6 +55,17 @@ type hub struct {
 	// unloaded is set (under m.mu) when the hub left the manager because it was idle; a call
 	// that finds the hub done then loads the session again.
 	unloaded bool
+
+	// In a cluster (cluster.go): whether this node owns the session, the epoch of its lease
+	// (0 while it follows), wake-ups from the database and the heartbeat, whether an append
+	// was refused for a stale lease, and results of forwarded commands waiting for their event.
+	owner   atomic.Bool
+	epoch   atomic.Int64
+	wake    chan struct{}
+	lost    chan struct{}
+	tryOwn  chan struct{} // the heartbeat asks a follower to take the lease if it is free
+	fenced  bool
+	results []*pendingResult
 
 	// failures counts the appends and reloads that failed since the last append that worked;
 	// it sets the back-off.
@@ -124,10 +136,17 @@ func (h *hub) run() {
 			h.timer = nil
 			h.expire()
 			h.schedule()
+		case <-h.wake:
+			h.sync()
+		case <-h.lost:
+			h.fenced = true
+		case <-h.tryOwn:
+			h.promote()
 		case <-ic:
 			h.idle = nil
 			if h.m.unload(h) {
 				h.halt(0, "")
+				h.release()
 				return
 			}
 		case <-ac:
@@ -135,9 +154,41 @@ func (h *hub) run() {
 			h.flushAggregates()
 		case <-h.stop:
 			h.halt(websocket.CloseGoingAway, "server shutting down")
+			h.release()
+			return
+		}
+		if h.fenced {
+			h.stepDown()
 			return
 		}
 	}
+}
+
+// stepDown stops a hub whose lease another node has taken: its clients are closed with 1012
+// and reconnect, to this node or another, and find the session where its owner is.
+func (h *hub) stepDown() {
+	h.m.log.Warn("another node took over the session; stopping it here", "session", h.id)
+	if h.m.cl != nil {
+		h.m.cl.stepDowns.Add(1)
+	}
+	h.m.mu.Lock()
+	if h.m.hubs[h.id] == h {
+		delete(h.m.hubs, h.id)
+	}
+	h.unloaded = true // a caller waiting for this hub loads the session again
+	h.m.mu.Unlock()
+	h.halt(websocket.CloseServiceRestart, "the session moved to another server; reconnect")
+}
+
+// release gives up the lease of a session this node owns, so that another node can take it at
+// once instead of after its expiry.
+func (h *hub) release() {
+	if h.m.cl == nil || !h.owner.Load() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	h.m.cl.db.Release(ctx, server.Lease{Session: h.id, Node: h.m.cl.node, Epoch: h.epoch.Load()})
 }
 
 // halt stops the timers and closes every client with code (none left when unloading).
@@ -239,9 +290,24 @@ func (h *hub) commit(recs ...server.Record) ([]server.Record, error) {
 	if len(recs) == 0 {
 		return nil, nil
 	}
+	if h.fenced {
+		return nil, errMoved
+	}
 	ctx, cancel := context.WithTimeout(h.m.ctx, h.m.opts.AppendTimeout)
+	if h.m.cl != nil {
+		if !h.owner.Load() {
+			cancel()
+			return nil, errMoved
+		}
+		ctx = server.WithFence(ctx, server.Fence{Node: h.m.cl.node, Epoch: h.epoch.Load()})
+	}
 	out, err := h.m.store.Append(ctx, h.id, recs)
 	cancel()
+	if errors.Is(err, server.ErrFenced) {
+		// Another node owns the session: nothing was written, and nothing more may be.
+		h.fenced = true
+		return nil, errMoved
+	}
 	if err == nil {
 		h.failures = 0
 		n := len(h.st.Log())
@@ -544,6 +610,9 @@ func (h *hub) schedule() {
 	if h.timer != nil {
 		h.timer.Stop()
 		h.timer = nil
+	}
+	if h.m.cl != nil && !h.owner.Load() {
+		return // a follower runs no timers: the owner does
 	}
 	first := h.st.NextDeadline()
 	if first.IsZero() {

@@ -33,6 +33,8 @@ type Options struct {
 	// MaxSessions is how many sessions a node keeps in memory at most (10,000); beyond it a
 	// join, resume or watch of another session is refused with the code overloaded.
 	MaxSessions int
+	// Cluster makes this node one of several on a shared PostgreSQL database; nil: alone.
+	Cluster *ClusterOptions
 	// Codes limits wrong join codes per address (shared with the HTTP lookup); nil: its own.
 	Codes *server.CodeGuard
 }
@@ -94,6 +96,7 @@ type Manager struct {
 	cancel context.CancelFunc
 
 	stats counters
+	cl    *cluster // nil on a single node
 
 	mu      sync.Mutex
 	hubs    map[string]*hub
@@ -112,6 +115,14 @@ func New(store server.Store, lib *engine.Library, opts Options) *Manager {
 	m := &Manager{store: store, opts: opts, log: opts.Logger, now: opts.Now, clock: opts.Clock,
 		ctx: ctx, cancel: cancel, hubs: map[string]*hub{}, open: map[*client]struct{}{}}
 	m.lib.Store(lib)
+	if c := opts.Cluster; c != nil {
+		ttl := c.TTL
+		if ttl <= 0 {
+			ttl = 3 * time.Second
+		}
+		m.cl = &cluster{db: c.DB, node: c.Node, addr: c.Addr, ttl: ttl,
+			waiters: map[int64]chan []byte{}, pollNow: make(chan struct{}, 1)}
+	}
 	return m
 }
 
@@ -120,6 +131,9 @@ func New(store server.Store, lib *engine.Library, opts Options) *Manager {
 // Self-study runs have no timers; each is loaded when its learner comes back. Sessions nobody
 // connects to are unloaded again after IdleTimeout.
 func (m *Manager) Start(ctx context.Context) error {
+	if m.cl != nil {
+		defer m.startCluster()
+	}
 	rows, err := m.store.Sessions(ctx, "")
 	if err != nil {
 		return fmt.Errorf("listing sessions: %w", err)
@@ -130,6 +144,13 @@ func (m *Manager) Start(ctx context.Context) error {
 		}
 		if meta, err := server.ParseMeta(row.Meta); err == nil && meta.Study {
 			continue
+		}
+		if m.cl != nil {
+			// In a cluster, a node resumes only the sessions it can own; the others run
+			// elsewhere (or are taken over when their lease expires).
+			if _, ok, err := m.acquire(ctx, row.ID); err != nil || !ok {
+				continue
+			}
 		}
 		if _, err := m.hub(ctx, row.ID); err != nil {
 			m.log.Error("resuming session", "session", row.ID, "err", err)
@@ -173,8 +194,21 @@ func (m *Manager) hub(ctx context.Context, id string) (*hub, error) {
 		return h, nil
 	}
 	m.mu.Unlock()
+	// In a cluster, take the lease first if it is free, then read the log: the old owner's
+	// appends are fenced off from here on, so the log read is complete.
+	var lease server.Lease
+	owner := m.cl == nil
+	if m.cl != nil {
+		var err error
+		if lease, owner, err = m.acquire(ctx, id); err != nil {
+			return nil, err
+		}
+	}
 	st, err := m.fold(ctx, id)
 	if err != nil {
+		if owner && m.cl != nil {
+			m.cl.db.Release(ctx, lease)
+		}
 		return nil, err
 	}
 	m.mu.Lock()
@@ -183,6 +217,10 @@ func (m *Manager) hub(ctx context.Context, id string) (*hub, error) {
 		return nil, errStopped
 	}
 	if h := m.hubs[id]; h != nil { // loaded meanwhile
+		if owner && m.cl != nil && h.epoch.Load() != lease.Epoch {
+			// Its lease is ours now: the hub's appends would be refused.
+			h.lose()
+		}
 		return h, nil
 	}
 	if len(m.hubs) >= m.opts.MaxSessions {
@@ -190,8 +228,13 @@ func (m *Manager) hub(ctx context.Context, id string) (*hub, error) {
 	}
 	h := &hub{m: m, id: id, st: st, cmds: make(chan hubCmd, 64), clients: map[*client]struct{}{},
 		conns: map[string]int{}, stop: make(chan struct{}), done: make(chan struct{}),
-		byPart: map[string][]*client{}, facs: map[*client]struct{}{}}
+		byPart: map[string][]*client{}, facs: map[*client]struct{}{},
+		wake: make(chan struct{}, 1), lost: make(chan struct{}, 1), tryOwn: make(chan struct{}, 1)}
 	h.seq.Store(st.Seq())
+	h.owner.Store(owner)
+	if m.cl != nil && owner {
+		h.epoch.Store(lease.Epoch)
+	}
 	m.hubs[id] = h
 	go h.run()
 	return h, nil
@@ -452,6 +495,9 @@ func (m *Manager) hello(ctx context.Context, c *client, msg server.ClientMsg, us
 		if err != nil {
 			return nil, err
 		}
+		if m.cl != nil {
+			return m.enterJoin(ctx, row.ID, c, msg)
+		}
 		return m.enter(ctx, row.ID, func(h *hub) error { return h.join(c, msg) })
 	case server.MsgResume:
 		sid, secret, ok := strings.Cut(msg.Token, ".")
@@ -492,6 +538,24 @@ func (m *Manager) enter(ctx context.Context, id string, hello func(*hub) error) 
 			return nil, err
 		}
 		if err := h.call(ctx, func() error { return hello(h) }); !errors.Is(err, errUnloaded) {
+			return h, err
+		}
+	}
+}
+
+// enterJoin joins on the owner's hub here, or through the owner when this node follows.
+func (m *Manager) enterJoin(ctx context.Context, id string, c *client, msg server.ClientMsg) (*hub, error) {
+	for {
+		h, err := m.hub(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if h.owner.Load() {
+			err = h.call(ctx, func() error { return h.join(c, msg) })
+		} else {
+			err = m.joinRemote(ctx, h, c, msg)
+		}
+		if !errors.Is(err, errUnloaded) {
 			return h, err
 		}
 	}

@@ -18,6 +18,7 @@ type appendReq struct {
 	session string
 	recs    []server.Record // the store's own copy, times as they will come back
 	times   []*int64        // recs' times as stored
+	fence   server.Fence    // Epoch 0: unfenced (a command-line tool, a single node)
 
 	// Set by the writer, then sent on done.
 	out []server.Record
@@ -32,6 +33,11 @@ type appendReq struct {
 // transaction. All records of one call get consecutive numbers and are committed together or
 // not at all. ErrNotFound if the session does not exist.
 //
+// If ctx carries a server.Fence (a live node's lease), the append is refused with an error
+// wrapping server.ErrFenced, in the same transaction, unless the session's lease is still that
+// node's with that epoch and unexpired. A committed append wakes the other nodes: NOTIFY on
+// channel paraat with "e <session> <last seq>", far below PostgreSQL's 8,000-byte limit.
+//
 // Numbers stay gapless across processes: a transaction locks the rows of the sessions it
 // appends to, in id order so that two processes never deadlock, and only then reads each log's
 // last number. ErrConflict if a number it chose was taken meanwhile by a writer that bypassed
@@ -45,6 +51,7 @@ type appendReq struct {
 func (db *DB) Append(ctx context.Context, session string, recs []server.Record) ([]server.Record, error) {
 	req := &appendReq{ctx: ctx, session: session, recs: make([]server.Record, len(recs)),
 		times: make([]*int64, len(recs)), done: make(chan struct{}, 1)}
+	req.fence, _ = server.FenceOf(ctx)
 	// Copy before queueing: a caller whose ctx ends returns while the writer may still read.
 	for i, r := range recs {
 		t, err := nanos(r.Time)
@@ -186,7 +193,8 @@ const insertEvents = `WITH last AS MATERIALIZED (
 	FROM unnest($2::text[], $3::bigint[], $4::bigint[], $5::text[], $6::bytea[], $7::text[]) AS r (session, off, time, type, data, key)
 	JOIN last l ON l.id = r.session
 )
-SELECT id, seq FROM last`
+SELECT l.id, l.seq, pg_notify('paraat', 'e ' || l.id || ' ' || (l.seq + c.n))
+FROM last l JOIN unnest($1::text[], $8::bigint[]) AS c (id, n) ON c.id = l.id`
 
 // write appends the records of reqs in one transaction and, once it is committed, fills each
 // request's out (or err, for an unknown session). An error means nothing was answered and, but
@@ -202,6 +210,9 @@ func (db *DB) write(ctx context.Context, reqs []*appendReq) error {
 		types []string
 		data  [][]byte
 		keys  []*string // NULL: no key
+		// The fences of the fenced requests, column-wise for paraat_fence.
+		fsess, fnodes []string
+		fepochs       []int64
 	)
 	used := map[string]int64{} // records of each session so far
 	first := make([]int64, len(reqs))
@@ -224,6 +235,13 @@ func (db *DB) write(ctx context.Context, reqs []*appendReq) error {
 			keys = append(keys, key)
 		}
 		used[req.session] = n + int64(len(req.recs))
+		if req.fence.Epoch != 0 {
+			fsess, fnodes, fepochs = append(fsess, req.session), append(fnodes, req.fence.Node), append(fepochs, req.fence.Epoch)
+		}
+	}
+	counts := make([]int64, len(ids))
+	for i, id := range ids {
+		counts[i] = used[id]
 	}
 
 	// READ COMMITTED whatever the database's default: under REPEATABLE READ the snapshot would
@@ -238,15 +256,21 @@ func (db *DB) write(ctx context.Context, reqs []*appendReq) error {
 	// its locks.
 	b := &pgx.Batch{}
 	b.Queue(lockSessions, ids)
-	b.Queue(insertEvents, ids, sess, offs, times, types, data, keys)
+	if len(fsess) > 0 {
+		b.Queue(`SELECT paraat_fence($1::text[], $2::text[], $3::bigint[])`, fsess, fnodes, fepochs)
+	}
+	b.Queue(insertEvents, ids, sess, offs, times, types, data, keys, counts)
 	br := tx.SendBatch(ctx, b)
 	last := make(map[string]int64, len(ids))
 	_, err = br.Exec()
+	if err == nil && len(fsess) > 0 {
+		_, err = br.Exec()
+	}
 	if err == nil {
 		rows, _ := br.Query() // its error comes back from ForEachRow
 		var id string
 		var seq int64
-		_, err = pgx.ForEachRow(rows, []any{&id, &seq}, func() error {
+		_, err = pgx.ForEachRow(rows, []any{&id, &seq, nil}, func() error {
 			last[id] = seq
 			return nil
 		})

@@ -36,6 +36,9 @@ type DB struct {
 	pool *pgxpool.Pool // reads and the small writes (sessions, users)
 	// One connection for the append writer: appends never wait for a connection behind reads.
 	wpool *pgxpool.Pool
+	// One connection for the lease heartbeat: a node under load must still renew its leases,
+	// or it would lose its sessions for being busy.
+	hpool *pgxpool.Pool
 	opts  options
 
 	reqs      chan *appendReq // bounded: a full queue makes Append wait (or give up with its ctx)
@@ -124,7 +127,13 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
 	if err := wpool.Ping(ctx); err != nil {
 		return fail(err, pool, wpool)
 	}
-	db := &DB{pool: pool, wpool: wpool, opts: o,
+	hcfg := cfg.Copy()
+	hcfg.MaxConns, hcfg.MinConns = 1, 0
+	hpool, err := pgxpool.NewWithConfig(ctx, hcfg)
+	if err != nil {
+		return fail(err, pool, wpool)
+	}
+	db := &DB{pool: pool, wpool: wpool, hpool: hpool, opts: o,
 		reqs: make(chan *appendReq, 4*o.batchLimit),
 		stop: make(chan struct{}),
 		done: make(chan struct{}),
@@ -141,6 +150,7 @@ func (db *DB) Close() error {
 		close(db.stop)
 		<-db.done
 		db.wpool.Close()
+		db.hpool.Close()
 		db.pool.Close()
 	})
 	return nil
@@ -335,10 +345,16 @@ func (db *DB) User(ctx context.Context, name string) (server.User, error) {
 // uniqueViolation is PostgreSQL's SQLSTATE for a duplicate key.
 const uniqueViolation = "23505"
 
+// fenceViolation is the SQLSTATE paraat_fence raises for an append with a stale lease.
+const fenceViolation = "PT409"
+
 // classify wraps constraint violations that mean "already taken" in server.ErrConflict, keeping
 // the driver's error in the chain for the message.
 func classify(err error) error {
 	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == fenceViolation {
+		return fmt.Errorf("%w: %w", server.ErrFenced, err)
+	}
 	if errors.As(err, &pe) && pe.Code == uniqueViolation {
 		if pe.ConstraintName == "events_session_client_id" {
 			return fmt.Errorf("%w: %w", server.ErrDuplicate, err)
@@ -374,4 +390,10 @@ func fromNanos(n *int64) time.Time {
 		return time.Time{}
 	}
 	return time.Unix(0, *n).UTC()
+}
+
+// isForeignKeyViolation reports PostgreSQL's SQLSTATE 23503.
+func isForeignKeyViolation(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "23503"
 }

@@ -31,6 +31,9 @@ import (
 // overtook before the writer took it.
 var ErrClosed = errors.New("sqlite: store closed")
 
+// ErrServing is returned by LockServe when another process already serves the file.
+var ErrServing = errors.New("sqlite: the database is in use by another server")
+
 var _ server.Store = (*DB)(nil)
 
 // DB is a server.Store backed by one SQLite file. It is safe for concurrent use; Close it once
