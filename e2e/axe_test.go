@@ -27,6 +27,14 @@ const axeRun = `(async () => {
 		(n.failureSummary ? " [" + n.failureSummary.replace(/\s+/g, " ") + "]" : "")));
 })()`
 
+// axeViolations runs axe-core (already injected) over the page as it stands.
+func (tb *tab) axeViolations() []string {
+	tb.t.Helper()
+	var bad []string
+	tb.eval(axeRun, &bad)
+	return bad
+}
+
 // axe reports every WCAG A/AA violation axe-core finds in the page's current state; where
 // the page has a language switch, in both languages, and it leaves the language as it was.
 func (tb *tab) axe(state string) {
@@ -40,12 +48,11 @@ func (tb *tab) axe(state string) {
 	if !have {
 		tb.eval(src+"\n;true", nil)
 	}
+	tb.e.axeStates++
 	check := func() {
 		var lang string
-		var bad []string
 		tb.eval(`document.documentElement.lang`, &lang)
-		tb.eval(axeRun, &bad)
-		for _, b := range bad {
+		for _, b := range tb.axeViolations() {
 			tb.t.Errorf("axe: %s, %s (%s): %s", tb.name, state, lang, b)
 		}
 	}
@@ -78,6 +85,12 @@ func TestAccessibility(t *testing.T) {
 	home := e.open("visitor", "/")
 	home.wait(`document.querySelector("main h1")`)
 	home.axe("start page")
+	// The check itself: an image without a text alternative must be found.
+	home.eval(`(() => { const i = document.createElement("img"); i.id = "axe-probe"; i.src = "data:,"; document.querySelector("main").append(i); return true; })()`, nil)
+	if bad := home.axeViolations(); len(bad) != 1 || !strings.HasPrefix(bad[0], "image-alt (critical): #axe-probe") {
+		t.Fatalf("axe-core does not report an image without alt text: %q", bad)
+	}
+	home.eval(`document.querySelector("#axe-probe").remove(), true`, nil)
 	home.do(navigate(e.url + "/#/join"))
 	home.wait(`document.querySelector("main h1")`)
 	home.axe("join page")
@@ -118,6 +131,11 @@ func TestAccessibility(t *testing.T) {
 	pj.axe("projector, question")
 	anna.click(`input[data-k="q-eerste-stap-partners-informeren"]`)
 	anna.axe("phone, question")
+	anna.eval(`window.dispatchEvent(new Event("offline")), true`, nil)
+	anna.wait(`document.querySelector(".conn-offline")`)
+	anna.axe("phone, offline")
+	anna.eval(`window.dispatchEvent(new Event("online")), true`, nil)
+	anna.wait(`!document.querySelector(".conn-offline")`)
 	anna.click(`[data-k="q-eerste-stap-send"]`)
 	anna.wait(`document.querySelector("section[data-question=eerste-stap] .status.received")`)
 
@@ -129,6 +147,13 @@ func TestAccessibility(t *testing.T) {
 	anna.eval(`(() => { for (const d of document.querySelectorAll("details")) d.open = true; return true; })()`, nil)
 	anna.axe("phone, feedback")
 	fac.axe("console, revealed")
+	fac.click(`[data-k=pause]`)
+	fac.wait(`document.querySelector("[data-k=resume]")`)
+	pj.wait(`document.querySelector(".pj-paused")`)
+	fac.axe("console, paused")
+	pj.axe("projector, paused")
+	fac.click(`[data-k=resume]`)
+	fac.wait(`document.querySelector("[data-k=pause]")`)
 
 	fac.click(`[data-k=next]`)
 	fac.click(`[data-k=next]`)
@@ -206,4 +231,5 @@ func TestAccessibility(t *testing.T) {
 	u.wait(`document.querySelectorAll(".review-item").length === 5`)
 	u.eval(`(() => { for (const d of document.querySelectorAll("details")) d.open = true; return true; })()`, nil)
 	u.axe("self-study, result")
+	t.Logf("axe-core %s: %d page states checked", axeVersion, e.axeStates)
 }

@@ -53,6 +53,8 @@ type env struct {
 	store server.Store
 	root  context.Context
 	words []string // hyphenated words of prose, allowed where ids are not
+
+	axeStates int // page states checked by axe-core
 }
 
 func newEnv(t *testing.T) *env {
