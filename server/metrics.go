@@ -74,6 +74,7 @@ type NodeStatus struct {
 	Addr    string    `json:"addr"`
 	Started time.Time `json:"started"`
 	Seen    time.Time `json:"seen"`
+	Alive   bool      `json:"alive"` // heard from within one lease period
 }
 
 // LeaseStatus is one session's lease.

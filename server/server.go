@@ -214,6 +214,7 @@ func (s *Server) routes() {
 
 	m.HandleFunc("GET /api/ws", s.handleWS)
 	m.HandleFunc("GET /api/metrics", s.handleMetrics)
+	m.HandleFunc("GET /api/cluster", s.facilitator(s.handleCluster))
 	m.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, Errorf(ENotFound, "no API route %s %s", r.Method, r.URL.Path))
 	})

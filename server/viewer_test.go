@@ -23,12 +23,13 @@ import (
 
 // viewerEnv is a real server (SQLite, live manager) with a facilitator account.
 type viewerEnv struct {
-	t    *testing.T
-	url  string
-	lib  *engine.Library
-	anon *http.Client
-	fac  *http.Client
-	csrf string
+	t     *testing.T
+	url   string
+	store *sqlite.DB
+	lib   *engine.Library
+	anon  *http.Client
+	fac   *http.Client
+	csrf  string
 }
 
 func newViewerEnv(t *testing.T) *viewerEnv {
@@ -52,7 +53,7 @@ func newViewerEnv(t *testing.T) *viewerEnv {
 		t.Fatal(err)
 	}
 	jar, _ := cookiejar.New(nil)
-	e := &viewerEnv{t: t, url: hs.URL, lib: lib, anon: &http.Client{}, fac: &http.Client{Jar: jar}}
+	e := &viewerEnv{t: t, url: hs.URL, store: store, lib: lib, anon: &http.Client{}, fac: &http.Client{Jar: jar}}
 	var me struct{ CSRF string }
 	if st := e.do(e.fac, "POST", "/api/login", "", "application/json", `{"name":"anna","password":"correct horse battery"}`, &me); st != http.StatusOK {
 		t.Fatalf("login: %d", st)

@@ -608,7 +608,8 @@ func (m *Manager) ClusterStatus(ctx context.Context) *server.ClusterStatus {
 	}
 	now := time.Now()
 	for _, n := range nodes {
-		st.Nodes = append(st.Nodes, server.NodeStatus{ID: n.ID, Addr: n.Addr, Started: n.Started, Seen: n.Seen})
+		st.Nodes = append(st.Nodes, server.NodeStatus{ID: n.ID, Addr: n.Addr, Started: n.Started, Seen: n.Seen,
+			Alive: now.Sub(n.Seen) < c.ttl})
 	}
 	for _, l := range leases {
 		st.Leases = append(st.Leases, server.LeaseStatus{Session: l.Session, Node: l.Node, Epoch: l.Epoch, Expires: l.Expires, Expired: l.Expires.Before(now)})
