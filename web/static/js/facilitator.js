@@ -15,6 +15,7 @@ import {debriefPage} from './debrief.js';
 import {worldOf, applySnapshot, applyEvent, timeLeft} from './watch.js';
 import {addWords} from './i18n.js';
 import {clockOf} from './injecttext.js';
+import {clusterPanel} from './cluster.js';
 
 addWords({
   'con.missing': 'Nog niet geantwoord',
@@ -76,7 +77,7 @@ function fmtDate(s) {
 /** facHome lists the facilitator's sessions and the library. */
 export function facHome(root) {
   return withLogin(root, () => {
-    let sessions = null, lib = null, error = '';
+    let sessions = null, lib = null, error = '', cluster = null, timer = 0;
     const draw = () => whoami().then(me => render(root,
       h('div', {class: 'row between'}, h('h1', t('nav.fac')),
         h('p', {class: 'who'}, t('login.as', me ? me.user : ''), ' ',
@@ -95,11 +96,20 @@ export function facHome(root) {
           h('h3', tx(sc.title)), h('p', {class: 'meta'}, libMeta(sc)), h('p', tx(sc.summary)),
           h('p', {class: 'actions'},
             h('a', {class: 'button primary', href: '#/fac/new/' + sc.id}, t('fac.prepare')), ' ',
-            h('a', {class: 'button', href: '#/view/' + sc.id}, t('fac.viewSource'))))))));
+            h('a', {class: 'button', href: '#/view/' + sc.id}, t('fac.viewSource')))))),
+      me && me.admin && cluster ? clusterPanel(cluster, sessions) : null));
     api('GET', '/api/sessions').then(r => { sessions = r.sessions; draw(); }, e => { error = errText(e.code); draw(); });
     scenarios().then(l => { lib = l; draw(); }, e => { error = errText(e.code); draw(); });
+    // The admin sees the servers, refreshed every 5 s while the page is open.
+    const poll = async () => {
+      const me = await whoami().catch(() => null);
+      if (!me || !me.admin || timer < 0) return;
+      try { cluster = await api('GET', '/api/cluster'); draw(); } catch { /* the next poll tries again */ }
+      if (timer >= 0) timer = setTimeout(poll, 5000);
+    };
+    poll();
     draw();
-    return {rerender: draw};
+    return {rerender: draw, stop: () => { clearTimeout(timer); timer = -1; }};
   });
 }
 
