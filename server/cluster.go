@@ -100,6 +100,12 @@ type Cluster interface {
 	Complete(ctx context.Context, cmds []Command, results [][]byte) error
 	// Results returns the results of those commands that have one.
 	Results(ctx context.Context, ids []int64) (map[int64][]byte, error)
+	// Publish replaces the node's presence: for each session it serves, the participants
+	// connected to it, one entry per connection.
+	Publish(ctx context.Context, node string, present map[string][]string) error
+	// Presence returns, for each of the sessions, each participant's connections on the
+	// nodes other than node that were heard from within window.
+	Presence(ctx context.Context, node string, sessions []string, window time.Duration) (map[string]map[string]int, error)
 	// Heads returns the last sequence number of each session's log, for sessions that have one.
 	Heads(ctx context.Context, sessions []string) (map[string]int64, error)
 	// Waiting returns those sessions that have commands without a result.

@@ -242,6 +242,7 @@ func (m *Manager) heartbeat() {
 				default:
 				}
 			}
+			m.sharePresence(ctx, append(owners, followers...))
 			if expired, err := c.db.Expired(ctx); err == nil {
 				for _, id := range expired {
 					if m.loaded(id) == nil {
@@ -615,4 +616,40 @@ func (m *Manager) ClusterStatus(ctx context.Context) *server.ClusterStatus {
 		st.Leases = append(st.Leases, server.LeaseStatus{Session: l.Session, Node: l.Node, Epoch: l.Epoch, Expires: l.Expires, Expired: l.Expires.Before(now)})
 	}
 	return st
+}
+
+// sharePresence publishes which participants are connected here, for every session this node
+// serves, and hands each hub the connections of its participants on the other nodes, so that
+// a console anywhere counts the whole room.
+func (m *Manager) sharePresence(ctx context.Context, hubs []*hub) {
+	c := m.cl
+	present := make(map[string][]string, len(hubs))
+	ids := make([]string, 0, len(hubs))
+	for _, h := range hubs {
+		ids = append(ids, h.id)
+		if p := h.present.Load(); p != nil {
+			present[h.id] = *p
+		} else {
+			present[h.id] = nil
+		}
+	}
+	if err := c.db.Publish(ctx, c.node, present); err != nil {
+		if m.ctx.Err() == nil {
+			m.log.Error("publishing presence", "err", err)
+		}
+		return
+	}
+	remote, err := c.db.Presence(ctx, c.node, ids, c.ttl)
+	if err != nil {
+		if m.ctx.Err() == nil {
+			m.log.Error("reading presence", "err", err)
+		}
+		return
+	}
+	for _, h := range hubs {
+		select { // never wait for a busy hub
+		case h.presence <- remote[h.id]:
+		default:
+		}
+	}
 }

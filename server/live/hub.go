@@ -7,6 +7,7 @@ package live
 import (
 	"context"
 	"errors"
+	"maps"
 	"sync/atomic"
 	"time"
 
@@ -66,6 +67,11 @@ type hub struct {
 	tryOwn  chan struct{} // the heartbeat asks a follower to take the lease if it is free
 	fenced  bool
 	results []*pendingResult
+	// The room across nodes: the heartbeat brings the connections of the session's
+	// participants on the other nodes (remote), and takes this node's (present) to publish.
+	presence chan map[string]int
+	remote   map[string]int
+	present  atomic.Pointer[[]string]
 
 	// failures counts the appends and reloads that failed since the last append that worked;
 	// it sets the back-off.
@@ -142,6 +148,8 @@ func (h *hub) run() {
 			h.fenced = true
 		case <-h.tryOwn:
 			h.promote()
+		case r := <-h.presence:
+			h.setRemote(r)
 		case <-ic:
 			h.idle = nil
 			if h.m.unload(h) {
@@ -489,7 +497,7 @@ func (h *hub) flushAggregates() {
 		return
 	}
 	h.aggLast = time.Now()
-	pm := prepare(server.AggregatesMsg{Type: server.MsgAggregates, Seq: h.st.Seq(), Aggregates: h.st.Aggregates(h.conns)})
+	pm := prepare(server.AggregatesMsg{Type: server.MsgAggregates, Seq: h.st.Seq(), Aggregates: h.st.Aggregates(h.connected())})
 	for c := range h.facs {
 		h.send(c, pm)
 	}
@@ -590,7 +598,7 @@ func (h *hub) snapshot(c *client) server.Snapshot {
 			v, _ := st.WorldView(id, now)
 			s.Worlds = append(s.Worlds, v)
 		}
-		ag := st.Aggregates(h.conns)
+		ag := st.Aggregates(h.connected())
 		s.Aggregates = &ag
 		return s
 	}
@@ -627,4 +635,37 @@ func (h *hub) expire() {
 	if _, err := h.commit(h.st.Expired(h.now())...); err != nil {
 		h.m.log.Error("closing expired questions", "session", h.id, "err", err)
 	}
+}
+
+// connected counts each participant's connections in the whole room: on this node and, in a
+// cluster, on the others as they last published them.
+func (h *hub) connected() map[string]int {
+	if len(h.remote) == 0 {
+		return h.conns
+	}
+	all := make(map[string]int, len(h.conns)+len(h.remote))
+	for p, n := range h.conns {
+		all[p] = n
+	}
+	for p, n := range h.remote {
+		all[p] += n
+	}
+	return all
+}
+
+// setRemote takes the other nodes' connections from the heartbeat, sends the facilitators new
+// aggregates if they changed, and leaves this node's connections for the heartbeat to publish.
+func (h *hub) setRemote(r map[string]int) {
+	ids := make([]string, 0, len(h.conns))
+	for p, n := range h.conns {
+		for range n {
+			ids = append(ids, p)
+		}
+	}
+	h.present.Store(&ids)
+	if maps.Equal(r, h.remote) {
+		return
+	}
+	h.remote = r
+	h.sendAggregates()
 }

@@ -229,7 +229,8 @@ func (m *Manager) hub(ctx context.Context, id string) (*hub, error) {
 	h := &hub{m: m, id: id, st: st, cmds: make(chan hubCmd, 64), clients: map[*client]struct{}{},
 		conns: map[string]int{}, stop: make(chan struct{}), done: make(chan struct{}),
 		byPart: map[string][]*client{}, facs: map[*client]struct{}{},
-		wake: make(chan struct{}, 1), lost: make(chan struct{}, 1), tryOwn: make(chan struct{}, 1)}
+		wake: make(chan struct{}, 1), lost: make(chan struct{}, 1), tryOwn: make(chan struct{}, 1),
+		presence: make(chan map[string]int, 1)}
 	h.seq.Store(st.Seq())
 	h.owner.Store(owner)
 	if m.cl != nil && owner {
