@@ -86,12 +86,19 @@ type Command struct {
 	Taken bool
 }
 
+// Submission is a client's command for a session's owner, before it has an id.
+type Submission struct {
+	Session string
+	Body    []byte
+}
+
 // Cluster is what several nodes on one database share: the leases, the commands carried to
 // owners, and the wake-ups. Implemented by the PostgreSQL store.
 type Cluster interface {
 	Leases
-	// Submit queues a command for the session's owner and wakes it ("c <session>").
-	Submit(ctx context.Context, session, node string, body []byte) (int64, error)
+	// Submit queues commands of node's clients for their sessions' owners in one statement
+	// (durable when it returns) and wakes the owners ("c <session>"); ids[i] is cmds[i]'s.
+	Submit(ctx context.Context, node string, cmds []Submission) (ids []int64, err error)
 	// Take returns the session's commands that have no result yet, oldest first, at most
 	// limit, and marks them taken.
 	Take(ctx context.Context, session string, limit int) ([]Command, error)

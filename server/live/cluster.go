@@ -61,6 +61,7 @@ type cluster struct {
 	mu      sync.Mutex
 	waiters map[int64]chan []byte // forwarded commands waiting for their result
 	pollNow chan struct{}
+	submits chan *submission // commands of clients here, for the submitter to insert
 
 	notify    atomic.Bool  // LISTEN works
 	forwarded atomic.Int64 // commands carried to another node's owner
@@ -81,6 +82,62 @@ func (m *Manager) startCluster() {
 	go m.listen()
 	go m.poll()
 	go m.heartbeat()
+	go m.submitter()
+}
+
+// submission is a command waiting to be inserted into the command table.
+type submission struct {
+	server.Submission
+	done chan submitted
+}
+
+type submitted struct {
+	id  int64
+	err error
+}
+
+// maxSubmitBatch bounds how many commands one insert carries.
+const maxSubmitBatch = 512
+
+// submitter inserts the commands of this node's clients into the command table: all those
+// that queued while the previous insert committed go into the next, one statement and one
+// commit, as the owner's group commit does for answers. A command is acknowledged only after
+// the owner's event for it is durable, as before; batching changes only how its submission is
+// written.
+func (m *Manager) submitter() {
+	c := m.cl
+	for {
+		var batch []*submission
+		select {
+		case s := <-c.submits:
+			batch = append(batch, s)
+		case <-m.ctx.Done():
+			return
+		}
+	more:
+		for len(batch) < maxSubmitBatch {
+			select {
+			case s := <-c.submits:
+				batch = append(batch, s)
+			default:
+				break more
+			}
+		}
+		cmds := make([]server.Submission, len(batch))
+		for i, s := range batch {
+			cmds[i] = s.Submission
+		}
+		ctx, cancel := context.WithTimeout(m.ctx, m.opts.AppendTimeout)
+		ids, err := c.db.Submit(ctx, c.node, cmds)
+		cancel()
+		for i, s := range batch {
+			if err != nil {
+				s.done <- submitted{err: err}
+			} else {
+				s.done <- submitted{id: ids[i]}
+			}
+		}
+	}
 }
 
 // listen delivers wake-ups; if LISTEN does not work it says so and tries again later, while
@@ -521,9 +578,18 @@ func (m *Manager) forward(ctx context.Context, h *hub, c *client, msg server.Cli
 func (m *Manager) carry(ctx context.Context, session string, rc remoteCmd) (remoteResult, error) {
 	c := m.cl
 	body, _ := json.Marshal(rc)
-	sctx, cancel := context.WithTimeout(ctx, m.opts.AppendTimeout)
-	id, err := c.db.Submit(sctx, session, c.node, body)
-	cancel()
+	sub := &submission{Submission: server.Submission{Session: session, Body: body}, done: make(chan submitted, 1)}
+	var id int64
+	var err error
+	select {
+	case c.submits <- sub:
+		r := <-sub.done
+		id, err = r.id, r.err
+	case <-ctx.Done():
+		err = ctx.Err()
+	case <-m.ctx.Done():
+		err = m.ctx.Err()
+	}
 	if err != nil {
 		m.log.Error("carrying a command to the session's owner", "session", session, "err", err)
 		return remoteResult{}, errNotSaved

@@ -121,7 +121,8 @@ func New(store server.Store, lib *engine.Library, opts Options) *Manager {
 			ttl = 3 * time.Second
 		}
 		m.cl = &cluster{db: c.DB, node: c.Node, addr: c.Addr, ttl: ttl,
-			waiters: map[int64]chan []byte{}, pollNow: make(chan struct{}, 1)}
+			waiters: map[int64]chan []byte{}, pollNow: make(chan struct{}, 1),
+			submits: make(chan *submission)}
 	}
 	return m
 }

@@ -18,19 +18,33 @@ var _ server.Cluster = (*DB)(nil)
 // paraat schemas in the same database ignore each other's.
 const channel = "paraat"
 
-// Submit inserts a command and wakes the owner, in one statement.
-func (db *DB) Submit(ctx context.Context, session, node string, body []byte) (int64, error) {
+// Submit inserts commands and wakes their owners, in one statement: one commit for a
+// follower's whole flush. The ids are drawn in the order of cmds.
+func (db *DB) Submit(ctx context.Context, node string, cmds []server.Submission) ([]int64, error) {
 	if db.closed() {
-		return 0, ErrClosed
+		return nil, ErrClosed
 	}
-	var id int64
-	err := db.pool.QueryRow(ctx, `WITH ins AS (
-		INSERT INTO commands (session, node, body) VALUES ($1, $2, $3) RETURNING id
-	) SELECT id, pg_notify('`+channel+`', 'c ' || $1::text) FROM ins`, session, node, body).Scan(&id, nil)
+	sessions := make([]string, len(cmds))
+	bodies := make([][]byte, len(cmds))
+	for i, c := range cmds {
+		sessions[i], bodies[i] = c.Session, c.Body
+	}
+	rows, _ := db.pool.Query(ctx, `WITH u AS MATERIALIZED (
+		SELECT nextval(pg_get_serial_sequence('commands', 'id')) AS id, s, b, i
+		FROM unnest($2::text[], $3::bytea[]) WITH ORDINALITY AS x (s, b, i)
+	), ins AS (
+		INSERT INTO commands (id, session, node, body) SELECT id, s, $1, b FROM u
+	), n AS (
+		SELECT pg_notify('`+channel+`', 'c ' || d.s) FROM (SELECT DISTINCT s FROM u) d
+	) SELECT id FROM u, (SELECT count(*) FROM n) w ORDER BY i`, node, sessions, bodies)
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
 	if err != nil {
-		return 0, fmt.Errorf("postgres: submit command to %q: %w", session, classifyLease(err))
+		return nil, fmt.Errorf("postgres: submit %d commands: %w", len(cmds), classifyLease(err))
 	}
-	return id, nil
+	if len(ids) != len(cmds) {
+		return nil, fmt.Errorf("postgres: submit %d commands: %d ids back", len(cmds), len(ids))
+	}
+	return ids, nil
 }
 
 // Take returns and marks the session's waiting commands.
