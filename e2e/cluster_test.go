@@ -8,7 +8,8 @@ import (
 )
 
 // TestAdminServers: an admin sees the servers panel on the facilitator's page (one server with
-// SQLite), in Dutch and in English; a facilitator who is not an admin does not.
+// SQLite), in Dutch and in English, without accessibility violations; a facilitator who is not
+// an admin does not see it.
 func TestAdminServers(t *testing.T) {
 	e := newEnv(t)
 	if err := e.store.PutUser(context.Background(), server.User{Name: "beheer", Admin: true, Hash: server.TestKDF.Hash(facPassword)}); err != nil {
@@ -30,6 +31,7 @@ func TestAdminServers(t *testing.T) {
 		}
 		adm.waitText("section.cluster", w[0])
 		adm.waitText("section.cluster .cluster-state", w[1])
+		adm.axe("servers panel (" + lang + ")")
 		adm.click("#lang")
 		adm.wait(`document.documentElement.lang !== ` + jsString(lang))
 	}
