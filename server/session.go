@@ -196,7 +196,7 @@ func NormalizeCode(s string) string {
 	return b.String()
 }
 
-// FormatCode shows a code as XXXX-XXXX.
+// FormatCode shows a join code as two groups of four characters joined by a dash, e.g. BEWC-SW7P.
 func FormatCode(c string) string {
 	if len(c) != CodeLen {
 		return c
