@@ -17,19 +17,22 @@ func ShownOrder(q *Question, seed string) []*Option {
 	if q.Fixed {
 		return out
 	}
-	var free []*Option
+	// Each key is hashed once, not in every comparison: views call this on every broadcast.
+	type keyed struct {
+		o   *Option
+		key uint64
+	}
+	var free []keyed
 	for _, o := range q.Options {
 		if !o.Fixed {
-			free = append(free, o)
+			free = append(free, keyed{o, orderKey(seed, q, o)})
 		}
 	}
-	slices.SortStableFunc(free, func(a, b *Option) int {
-		return cmpKey(orderKey(seed, q, a), orderKey(seed, q, b), a, b)
-	})
+	slices.SortStableFunc(free, func(a, b keyed) int { return cmpKey(a.key, b.key, a.o, b.o) })
 	i := 0
 	for k, o := range q.Options {
 		if !o.Fixed {
-			out[k] = free[i]
+			out[k] = free[i].o
 			i++
 		}
 	}
