@@ -106,12 +106,7 @@ func runLoad(ctx context.Context, args []string, env func(string) string, stdin 
 			fmt.Fprintln(stderr, "paraat load: --nodes needs --db and no --target; --kill-node needs --nodes 2 or more, --burst and --reconnect")
 			return 2
 		}
-		exe, err := os.Executable()
-		if err != nil {
-			fmt.Fprintf(stderr, "paraat load: %v\n", err)
-			return 1
-		}
-		dir, err := os.MkdirTemp("", "paraat-load-")
+		exe, dir, err := runDir("paraat-load-")
 		if err != nil {
 			fmt.Fprintf(stderr, "paraat load: %v\n", err)
 			return 1
@@ -144,12 +139,7 @@ func runLoad(ctx context.Context, args []string, env func(string) string, stdin 
 		}
 		fmt.Fprintf(stderr, "paraat load: started %d nodes on PostgreSQL (logs in %s)\n", *nodes, dir)
 	} else if cfg.Target == "" {
-		exe, err := os.Executable()
-		if err != nil {
-			fmt.Fprintf(stderr, "paraat load: %v\n", err)
-			return 1
-		}
-		dir, err := os.MkdirTemp("", "paraat-load-")
+		exe, dir, err := runDir("paraat-load-")
 		if err != nil {
 			fmt.Fprintf(stderr, "paraat load: %v\n", err)
 			return 1
@@ -238,11 +228,7 @@ func runLoad(ctx context.Context, args []string, env func(string) string, stdin 
 // workload against it: as many connections, rounds of the frames a paraat participant
 // received for an inject, and answer bursts of the size of paraat's answer messages.
 func runBaselineLoad(ctx context.Context, cfg loadtest.Config, rep *loadtest.Report) (*loadtest.BaselineReport, error) {
-	exe, err := os.Executable()
-	if err != nil {
-		return nil, err
-	}
-	dir, err := os.MkdirTemp("", "paraat-baseline-")
+	exe, dir, err := runDir("paraat-baseline-")
 	if err != nil {
 		return nil, err
 	}
@@ -255,6 +241,16 @@ func runBaselineLoad(ctx context.Context, cfg loadtest.Config, rep *loadtest.Rep
 	return loadtest.RunBaseline(ctx, loadtest.BaselineConfig{Target: proc.URL, Participants: cfg.Participants,
 		DialConcurrency: cfg.DialConcurrency, Rounds: rep.Injects.Rounds, Frames: rep.Injects.Frames, Burst: cfg.Burst,
 		BurstWindow: cfg.BurstWindow, AnswerSize: loadtest.AnswerSize, PhaseTimeout: cfg.PhaseTimeout, Log: cfg.Log})
+}
+
+// runDir returns this binary, to start servers from, and a fresh temporary folder for their
+// files; the caller removes the folder.
+func runDir(prefix string) (exe, dir string, err error) {
+	if exe, err = os.Executable(); err != nil {
+		return "", "", err
+	}
+	dir, err = os.MkdirTemp("", prefix)
+	return exe, dir, err
 }
 
 func trimNewline(b []byte) []byte {
