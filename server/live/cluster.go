@@ -477,6 +477,7 @@ func (h *hub) runRemote(cmds []server.Command) {
 	}
 	jobs := make([]*job, 0, len(cmds))
 	var answers []hubCmd
+	joins, joined := h.st.Joins(), map[*job]string{} // new participants: the hash of their secret
 	for _, cmd := range cmds {
 		j := &job{cmd: cmd}
 		jobs = append(jobs, j)
@@ -487,12 +488,12 @@ func (h *hub) runRemote(cmds []server.Command) {
 		}
 		h.m.cl.carried.Add(1)
 		if rc.Join != nil {
-			p, recs, err := h.st.DecideJoin(rc.Msg, rc.Join.PID, rc.Join.Hash, h.now())
-			if err == nil && p == nil {
-				_, err = h.commit(recs...)
-			}
-			if err != nil {
+			p, _, err := joins.Decide(rc.Msg, rc.Join.PID, rc.Join.Hash, h.now())
+			switch {
+			case err != nil:
 				j.res.Err = server.ErrorOf(err)
+			case p == nil:
+				joined[j] = rc.Join.Hash
 			}
 			continue
 		}
@@ -511,6 +512,15 @@ func (h *hub) runRemote(cmds []server.Command) {
 			j.res.Err = server.Errorf(server.EUnavailable, "the server that ran the session stopped during this command; check the session before sending it again")
 		default:
 			h.handle(j.proxy, rc.Msg)
+		}
+	}
+	if len(joined) > 0 {
+		// The joins go in one append; after a failed one, the log says which were made.
+		_, err := h.commit(joins.Records()...)
+		for j, hash := range joined {
+			if err != nil && h.st.ByToken(hash) == nil {
+				j.res.Err = server.ErrorOf(err)
+			}
 		}
 	}
 	if len(answers) > 0 {

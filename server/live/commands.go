@@ -39,31 +39,50 @@ func newToken(session string) (token, hash string) {
 
 // ---- hello: join, resume, watch ----
 
-// join adds a participant. A client that sends an id (a UUID it keeps) can send the same join
-// again, after a lost answer or a broken connection, and gets the same participant: the id is
-// the participant's resume secret.
-func (h *hub) join(c *client, m server.ClientMsg) error {
-	var token, hash string
-	if m.ID != "" {
-		token, hash = h.id+"."+m.ID, hashToken(m.ID)
-	} else {
-		token, hash = newToken(h.id)
+// joins adds a group of participants with one append. A client that sends an id (a UUID it
+// keeps) can send the same join again, after a lost answer or a broken connection, and gets
+// the same participant: the id is the participant's resume secret. Each join's outcome goes
+// to its errc.
+func (h *hub) joins(batch []*joinReq) {
+	type pending struct {
+		r           *joinReq
+		token, hash string
+		p           *session.Participant // already in the log; nil for a new participant
 	}
-	p, recs, err := h.st.DecideJoin(m, "p-"+randomID(6), hash, h.now())
-	if err != nil {
-		return err
-	}
-	if p == nil {
-		if _, err := h.commit(recs...); err != nil {
-			return err
+	g := h.st.Joins()
+	now := h.now()
+	var ps []pending
+	for _, r := range batch {
+		var token, hash string
+		if r.m.ID != "" {
+			token, hash = h.id+"."+r.m.ID, hashToken(r.m.ID)
+		} else {
+			token, hash = newToken(h.id)
 		}
-		if p = h.st.ByToken(hash); p == nil { // the fold refused it: cannot happen
-			return server.Errorf(server.EInternal, "join failed")
+		p, _, err := g.Decide(r.m, "p-"+randomID(6), hash, now)
+		if err != nil {
+			r.errc <- err
+			continue
 		}
+		ps = append(ps, pending{r: r, token: token, hash: hash, p: p})
 	}
-	h.attach(c, p.ID())
-	h.welcome(c, token, 0)
-	return nil
+	_, err := h.commit(g.Records()...)
+	for _, pj := range ps {
+		p := pj.p
+		if p == nil {
+			// Decided by the log: after a failed append, the joins it holds were made.
+			if p = h.st.ByToken(pj.hash); p == nil {
+				if err == nil {
+					err = server.Errorf(server.EInternal, "join failed") // the fold refused it: cannot happen
+				}
+				pj.r.errc <- err
+				continue
+			}
+		}
+		h.attach(pj.r.c, p.ID())
+		h.welcome(pj.r.c, pj.token, 0)
+		pj.r.errc <- nil
+	}
 }
 
 func (h *hub) resume(c *client, secret string, lastSeq int64) error {
@@ -92,32 +111,48 @@ func (h *hub) watch(c *client, lastSeq int64) error {
 // queued behind it, and they are committed in one append: one fsync for a burst, instead of
 // one each while the rest of the room waits.
 func (h *hub) do(cmd hubCmd) {
-	if cmd.f != nil {
+	switch {
+	case cmd.f != nil:
 		cmd.f()
-		return
-	}
-	if cmd.m.Type != server.MsgAnswer || cmd.c.pid == "" {
+	case cmd.j != nil:
+		batch, held := h.gather(cmd, maxJoinBatch, func(c hubCmd) bool { return c.j != nil })
+		joins := make([]*joinReq, len(batch))
+		for i, b := range batch {
+			joins[i] = b.j
+		}
+		h.joins(joins)
+		h.then(held)
+	case cmd.m.Type != server.MsgAnswer || cmd.c.pid == "":
 		h.handle(cmd.c, *cmd.m)
-		return
+	default:
+		batch, held := h.gather(cmd, maxAnswerBatch, isAnswer)
+		h.answers(batch)
+		h.schedule()
+		h.then(held)
 	}
-	batch := []hubCmd{cmd}
-	var held *hubCmd
-gather:
-	for len(batch) < maxAnswerBatch {
+}
+
+func isAnswer(c hubCmd) bool { return c.m != nil && c.m.Type == server.MsgAnswer && c.c.pid != "" }
+
+// gather takes first and the commands queued behind it that are of its kind (like), up to
+// limit; the first of another kind is held, to run after them.
+func (h *hub) gather(first hubCmd, limit int, like func(hubCmd) bool) (batch []hubCmd, held *hubCmd) {
+	batch = []hubCmd{first}
+	for len(batch) < limit {
 		select {
 		case next := <-h.cmds:
-			if next.f == nil && next.m.Type == server.MsgAnswer && next.c.pid != "" {
-				batch = append(batch, next)
-				continue
+			if !like(next) {
+				return batch, &next
 			}
-			held = &next // runs after the answers that were queued before it
-			break gather
+			batch = append(batch, next)
 		default:
-			break gather
+			return batch, nil
 		}
 	}
-	h.answers(batch)
-	h.schedule()
+	return batch, nil
+}
+
+func (h *hub) then(held *hubCmd) {
 	if held != nil {
 		h.do(*held)
 	}

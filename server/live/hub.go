@@ -90,20 +90,31 @@ type hub struct {
 	aggLast  time.Time
 }
 
-// hubCmd is one unit of work for the hub goroutine: a function (call), or a client message
-// (submit), which the hub can recognise and group: answers queued together are committed
-// in one append.
+// hubCmd is one unit of work for the hub goroutine: a function (call), a join (enterJoin) or
+// a client message (submit). The hub recognises joins and answers and groups them: those
+// queued together are committed in one append.
 type hubCmd struct {
 	f func()
+	j *joinReq
 	c *client
 	m *server.ClientMsg
+}
+
+// joinReq is a join waiting for the hub; its outcome goes to errc.
+type joinReq struct {
+	c    *client
+	m    server.ClientMsg
+	errc chan error
 }
 
 // aggInterval is the shortest time between two aggregates messages.
 const aggInterval = 100 * time.Millisecond
 
-// maxAnswerBatch bounds how many answers one append carries.
-const maxAnswerBatch = 512
+// maxAnswerBatch and maxJoinBatch bound how many answers or joins one append carries.
+const (
+	maxAnswerBatch = 512
+	maxJoinBatch   = 256
+)
 
 // Back-off after a failed append or reload: doubling from backoffMin up to backoffMax.
 const (
@@ -243,8 +254,19 @@ func (h *hub) sleep(d time.Duration) bool {
 // before it could run f.
 func (h *hub) call(ctx context.Context, f func() error) error {
 	errc := make(chan error, 1)
+	return h.await(ctx, hubCmd{f: func() { errc <- f() }}, errc)
+}
+
+// joinCall joins c on the hub, together with the other joins queued with it.
+func (h *hub) joinCall(ctx context.Context, c *client, m server.ClientMsg) error {
+	errc := make(chan error, 1)
+	return h.await(ctx, hubCmd{j: &joinReq{c: c, m: m, errc: errc}}, errc)
+}
+
+// await queues cmd and waits for the error it sends on errc.
+func (h *hub) await(ctx context.Context, cmd hubCmd, errc chan error) error {
 	select {
-	case h.cmds <- hubCmd{f: func() { errc <- f() }}:
+	case h.cmds <- cmd:
 	case <-h.done:
 		return h.gone()
 	case <-h.stop:
@@ -256,7 +278,7 @@ func (h *hub) call(ctx context.Context, f func() error) error {
 	case err := <-errc:
 		return err
 	case <-h.done:
-		// The hub may have run f just before it returned.
+		// The hub may have run the command just before it returned.
 		select {
 		case err := <-errc:
 			return err
@@ -446,28 +468,36 @@ func (h *hub) publish(entries []session.Entry) {
 			removed[e.Msg.Participant] = true
 		}
 	}
-	views := map[string]*frame{}
-	for c := range h.clients {
-		p := st.Participant(c.pid)
-		if p == nil {
-			continue
-		}
-		if (allWorlds || worlds[p.World()]) && st.HasWorld(p.World()) {
-			pm := views[p.World()]
+	// Passes over the whole room only when a world view changed: a join, or a burst of
+	// answers in a shared world, costs a few sends, not one look at every client.
+	if allWorlds || len(worlds) > 0 {
+		views := map[string]*frame{}
+		for c := range h.clients {
+			if c.pid == "" || c.world == "" || !(allWorlds || worlds[c.world]) || !st.HasWorld(c.world) {
+				continue
+			}
+			pm := views[c.world]
 			if pm == nil {
-				v, _ := st.WorldView(p.World(), now)
+				v, _ := st.WorldView(c.world, now)
 				pm = prepare(server.WorldMsg{Type: server.MsgWorld, Seq: st.Seq(), World: v})
-				views[p.World()] = pm
+				views[c.world] = pm
 			}
 			h.send(c, pm)
 		}
-		if mes[p.ID()] {
-			h.send(c, prepare(server.MeMsg{Type: server.MsgMe, Seq: st.Seq(), Me: st.MeView(p)}))
+	}
+	for pid := range mes {
+		p, cs := st.Participant(pid), h.byPart[pid]
+		if p == nil || len(cs) == 0 {
+			continue
+		}
+		pm := prepare(server.MeMsg{Type: server.MsgMe, Seq: st.Seq(), Me: st.MeView(p)})
+		for _, c := range cs {
+			h.send(c, pm)
 		}
 	}
 	h.sendAggregates()
-	for c := range h.clients {
-		if removed[c.pid] {
+	for pid := range removed {
+		for _, c := range h.byPart[pid] {
 			h.detach(c, server.CloseRemoved, "removed by the facilitator")
 		}
 	}

@@ -98,6 +98,11 @@ type Manager struct {
 	stats counters
 	cl    *cluster // nil on a single node
 
+	// codes remembers which session a join code belongs to: a session's code never changes
+	// and is never given to another session, so a room joining at once looks it up once.
+	codeMu sync.Mutex
+	codes  map[string]string
+
 	mu      sync.Mutex
 	hubs    map[string]*hub
 	closing bool
@@ -489,7 +494,7 @@ func (m *Manager) hello(ctx context.Context, c *client, msg server.ClientMsg, us
 		if code == "" {
 			return nil, server.Errorf(server.ENotFound, "no session with code %q", truncate(msg.Code, 20))
 		}
-		row, err := m.store.SessionByCode(ctx, code)
+		id, err := m.sessionByCode(ctx, code)
 		if errors.Is(err, server.ErrNotFound) {
 			return nil, server.Errorf(server.ENotFound, "no session with code %s", server.FormatCode(code))
 		}
@@ -497,10 +502,7 @@ func (m *Manager) hello(ctx context.Context, c *client, msg server.ClientMsg, us
 		if err != nil {
 			return nil, err
 		}
-		if m.cl != nil {
-			return m.enterJoin(ctx, row.ID, c, msg)
-		}
-		return m.enter(ctx, row.ID, func(h *hub) error { return h.join(c, msg) })
+		return m.enterJoin(ctx, id, c, msg)
 	case server.MsgResume:
 		sid, secret, ok := strings.Cut(msg.Token, ".")
 		bad := server.Errorf(server.EUnauthorized, "unknown or revoked resume token")
@@ -531,6 +533,30 @@ func (m *Manager) hello(ctx context.Context, c *client, msg server.ClientMsg, us
 	return nil, server.Errorf(server.EUnauthorized, "send join, resume or watch first")
 }
 
+// maxCodes bounds the codes remembered; past it the memory starts again.
+const maxCodes = 4096
+
+// sessionByCode returns the id of the session with the join code.
+func (m *Manager) sessionByCode(ctx context.Context, code string) (string, error) {
+	m.codeMu.Lock()
+	id, ok := m.codes[code]
+	m.codeMu.Unlock()
+	if ok {
+		return id, nil
+	}
+	row, err := m.store.SessionByCode(ctx, code)
+	if err != nil {
+		return "", err
+	}
+	m.codeMu.Lock()
+	if m.codes == nil || len(m.codes) >= maxCodes {
+		m.codes = map[string]string{}
+	}
+	m.codes[code] = row.ID
+	m.codeMu.Unlock()
+	return row.ID, nil
+}
+
 // enter runs a hello on the session's hub, loading the session from its log if it is not in
 // memory; if the hub is unloaded just then, it loads the session again.
 func (m *Manager) enter(ctx context.Context, id string, hello func(*hub) error) (*hub, error) {
@@ -552,8 +578,8 @@ func (m *Manager) enterJoin(ctx context.Context, id string, c *client, msg serve
 		if err != nil {
 			return nil, err
 		}
-		if h.owner.Load() {
-			err = h.call(ctx, func() error { return h.join(c, msg) })
+		if m.cl == nil || h.owner.Load() {
+			err = h.joinCall(ctx, c, msg)
 		} else {
 			err = m.joinRemote(ctx, h, c, msg)
 		}

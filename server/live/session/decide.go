@@ -40,13 +40,15 @@ func CleanName(s string) (string, error) {
 	return s, nil
 }
 
-func (st *State) uniqueName(name string) string {
-	if st.names[strings.ToLower(name)] == 0 {
+// uniqueName returns name, or name with the first free number after it, given how many
+// participants bear each name (lower case) in the log and in taken.
+func (st *State) uniqueName(name string, taken map[string]int) string {
+	used := func(n string) bool { k := strings.ToLower(n); return st.names[k]+taken[k] > 0 }
+	if !used(name) {
 		return name
 	}
 	for i := 2; ; i++ {
-		n := fmt.Sprintf("%s (%d)", name, i)
-		if st.names[strings.ToLower(n)] == 0 {
+		if n := fmt.Sprintf("%s (%d)", name, i); !used(n) {
 			return n
 		}
 	}
@@ -60,12 +62,12 @@ func (st *State) allowedRoles() []string {
 	return ids
 }
 
-// leastUsed returns the choice with the fewest active participants in counts (ties: listed
-// first).
-func (st *State) leastUsed(choices []string, counts map[string]int) string {
+// leastUsed returns the choice with the fewest active participants in counts and extra
+// (ties: listed first).
+func leastUsed(choices []string, counts, extra map[string]int) string {
 	best, bestN := "", -1
 	for _, c := range choices {
-		if n := counts[c]; bestN < 0 || n < bestN {
+		if n := counts[c] + extra[c]; bestN < 0 || n < bestN {
 			best, bestN = c, n
 		}
 	}
@@ -78,33 +80,66 @@ func (st *State) leastUsed(choices []string, counts map[string]int) string {
 // resume secret. A join whose secret is already in the log is a retry: it returns that
 // participant and no record, so a join sent twice makes one participant.
 func (st *State) DecideJoin(m server.ClientMsg, pid, tokenHash string, now time.Time) (*Participant, []server.Record, error) {
+	g := st.Joins()
+	p, _, err := g.Decide(m, pid, tokenHash, now)
+	return p, g.Records(), err
+}
+
+// JoinGroup decides joins that are committed together, in one append: each as if the joins
+// decided before it in the group were already in the log. Names are made unique, roles and
+// teams balanced over the log and the group, and a secret sent twice in one group makes one
+// participant. Like every decide function it changes nothing in the state.
+type JoinGroup struct {
+	st                  *State
+	names, roles, teams map[string]int
+	tokens              map[string]int // resume secret's hash → index of its record
+	recs                []server.Record
+}
+
+// Joins starts a group of joins.
+func (st *State) Joins() *JoinGroup {
+	return &JoinGroup{st: st, names: map[string]int{}, roles: map[string]int{}, teams: map[string]int{},
+		tokens: map[string]int{}}
+}
+
+// Records are the records of the group's new participants, in the order decided.
+func (g *JoinGroup) Records() []server.Record { return g.recs }
+
+// Decide decides one join of the group. A retry of a participant already in the log returns
+// that participant; a new participant (or a retry of one decided earlier in the group)
+// returns the index of its record in Records.
+func (g *JoinGroup) Decide(m server.ClientMsg, pid, tokenHash string, now time.Time) (*Participant, int, error) {
+	st := g.st
 	if p := st.byToken[tokenHash]; p != nil {
 		if p.removed {
-			return nil, nil, server.Errorf(server.EUnauthorized, "you were removed from this session")
+			return nil, -1, server.Errorf(server.EUnauthorized, "you were removed from this session")
 		}
-		return p, nil, nil
+		return p, -1, nil
+	}
+	if i, ok := g.tokens[tokenHash]; ok {
+		return nil, i, nil
 	}
 	if st.ended {
-		return nil, nil, server.Errorf(server.EExpired, "the session has ended")
+		return nil, -1, server.Errorf(server.EExpired, "the session has ended")
 	}
 	if st.meta.Study {
-		return nil, nil, server.Errorf(server.EForbidden, "a self-study run cannot be joined")
+		return nil, -1, server.Errorf(server.EForbidden, "a self-study run cannot be joined")
 	}
 	if !st.row.Expires.IsZero() && now.After(st.row.Expires) {
-		return nil, nil, server.Errorf(server.EExpired, "the join code has expired")
+		return nil, -1, server.Errorf(server.EExpired, "the join code has expired")
 	}
 	name, err := CleanName(m.Name)
 	if err != nil {
-		return nil, nil, err
+		return nil, -1, err
 	}
-	name = st.uniqueName(name)
+	name = st.uniqueName(name, g.names)
 	roles := st.allowedRoles()
 	role := m.Role
 	switch {
 	case role != "" && !contains(roles, role):
-		return nil, nil, server.Errorf(server.EInvalid, "role %q is not part of this session", role)
+		return nil, -1, server.Errorf(server.EInvalid, "role %q is not part of this session", role)
 	case role == "" && len(roles) > 0:
-		role = st.leastUsed(roles, st.roles)
+		role = leastUsed(roles, st.roles, g.roles)
 	}
 	var teams []string
 	for _, t := range st.meta.Teams {
@@ -113,11 +148,20 @@ func (st *State) DecideJoin(m server.ClientMsg, pid, tokenHash string, now time.
 	team := m.Team
 	switch {
 	case team != "" && !contains(teams, team):
-		return nil, nil, server.Errorf(server.EInvalid, "team %q is not part of this session", team)
+		return nil, -1, server.Errorf(server.EInvalid, "team %q is not part of this session", team)
 	case team == "" && st.meta.Scope == server.ScopeTeam:
-		team = st.leastUsed(teams, st.teams)
+		team = leastUsed(teams, st.teams, g.teams)
 	}
-	return nil, []server.Record{JoinRecord(now, pid, name, role, team, tokenHash)}, nil
+	g.names[strings.ToLower(name)]++
+	if role != "" {
+		g.roles[role]++
+	}
+	if team != "" {
+		g.teams[team]++
+	}
+	g.tokens[tokenHash] = len(g.recs)
+	g.recs = append(g.recs, JoinRecord(now, pid, name, role, team, tokenHash))
+	return nil, len(g.recs) - 1, nil
 }
 
 // JoinRecord is the record of a participant's join; tokenHash is the hash of their resume secret.

@@ -267,3 +267,117 @@ func TestJoinNamesAndRoles(t *testing.T) {
 		t.Errorf("after removing Ann: %q in %s, want ANN in bz", p.Name(), p.Role())
 	}
 }
+
+// TestJoinGroup decides joins in one group, as the hub does for joins queued together, and
+// checks that every participant comes out as if the joins had been committed one by one:
+// names made unique, roles and teams balanced over the log and the group, and a secret sent
+// twice in the group making one participant.
+func TestJoinGroup(t *testing.T) {
+	lib, diags := builtin.Library()
+	if diags.Errors() > 0 {
+		t.Fatal(diags.Err())
+	}
+	meta := server.Meta{Lens: "ivs-2026", Scope: server.ScopeTeam,
+		Teams: []server.RoleView{{ID: "rood"}, {ID: "blauw"}}}
+	mb, _ := json.Marshal(meta)
+	t0 := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	newState := func() *session.State {
+		st, err := session.New(lib, server.SessionRow{ID: "s", Scenario: "voorbeeld", Created: t0, Expires: t0.Add(time.Hour), Meta: mb})
+		if err != nil {
+			t.Fatal(err)
+		}
+		st.Apply(withSeq(session.CreatedRecord(t0, meta), 1))
+		return st
+	}
+	type join struct {
+		id, name, role, team string
+		secret               string // the hash of the resume secret; the id's when empty
+	}
+	joins := []join{
+		{id: "p1", name: "Ann"},
+		{id: "p2", name: "ann"},
+		{id: "p3", name: "Bob", role: "bz"},
+		{id: "p4", name: "Cas", team: "rood"},
+		{id: "p5", name: "Ann"},
+		{id: "p6", name: "Ann (again)", secret: "p2"}, // the join of p2, sent again
+		{id: "p7", name: "Dirk"},
+		{id: "p8", name: "   "},
+	}
+	hash := func(j join) string {
+		if j.secret != "" {
+			return "hash-" + j.secret
+		}
+		return "hash-" + j.id
+	}
+	msg := func(j join) server.ClientMsg {
+		return server.ClientMsg{Type: server.MsgJoin, Name: j.name, Role: j.role, Team: j.team}
+	}
+	describe := func(p *session.Participant) string {
+		return p.ID() + " " + p.Name() + " " + p.Role() + " " + p.Team()
+	}
+
+	// One by one: each join decided and applied before the next.
+	one := newState()
+	var want []string
+	for i, j := range joins {
+		p, recs, err := one.DecideJoin(msg(j), j.id, hash(j), t0)
+		if err != nil {
+			want = append(want, "refused "+string(server.ErrorOf(err).Code))
+			continue
+		}
+		for _, r := range recs {
+			one.Apply(withSeq(r, int64(i+2)))
+		}
+		if p == nil {
+			p = one.ByToken(hash(j))
+		}
+		want = append(want, describe(p))
+	}
+
+	// As one group: decided together, applied together.
+	st := newState()
+	g := st.Joins()
+	idx := make([]int, len(joins))
+	var got []string
+	for i, j := range joins {
+		p, n, err := g.Decide(msg(j), j.id, hash(j), t0)
+		idx[i] = n
+		switch {
+		case err != nil:
+			got = append(got, "refused "+string(server.ErrorOf(err).Code))
+		case p != nil:
+			t.Fatalf("join %s found a participant in a log that has none", j.id)
+		default:
+			got = append(got, "")
+		}
+	}
+	for i, r := range g.Records() {
+		st.Apply(withSeq(r, int64(i+2)))
+	}
+	for i, j := range joins {
+		if got[i] == "" {
+			got[i] = describe(st.ByToken(hash(j)))
+			if rec := g.Records()[idx[i]]; st.Participant(got[i][:2]) == nil || rec.Key != "join:"+hash(j) {
+				t.Errorf("join %s: index %d names record %s", j.id, idx[i], rec.Key)
+			}
+		}
+	}
+	if len(g.Records()) != 6 {
+		t.Errorf("the group holds %d records, want 6 (eight joins, one sent twice, one refused)", len(g.Records()))
+	}
+	for i := range joins {
+		if got[i] != want[i] {
+			t.Errorf("join %s: grouped %q, one by one %q", joins[i].id, got[i], want[i])
+		}
+	}
+
+	// A join sent again once its group is in the log finds the participant.
+	if p, n, err := st.Joins().Decide(msg(joins[1]), "p9", hash(joins[1]), t0); err != nil || p == nil || p.ID() != "p2" || n != -1 {
+		t.Errorf("a retry after the commit: %v, %d, %v; want p2", p, n, err)
+	}
+}
+
+func withSeq(r server.Record, seq int64) server.Record {
+	r.Seq = seq
+	return r
+}
