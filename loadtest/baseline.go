@@ -35,11 +35,14 @@ type BaselineConfig struct {
 	DialConcurrency int
 	Rounds          int
 	Frames          []int // sizes of the frames of one round
-	Burst           bool
-	BurstWindow     time.Duration
-	AnswerSize      int
-	PhaseTimeout    time.Duration
-	Log             io.Writer
+	// Messages, if set, are the messages of one round, sent as they are (Frames is then
+	// ignored), and each client decodes them as a paraat participant decodes its own.
+	Messages     [][]byte
+	Burst        bool
+	BurstWindow  time.Duration
+	AnswerSize   int
+	PhaseTimeout time.Duration
+	Log          io.Writer
 }
 
 // BaselineReport is what the baseline run measured, in the same terms as Report.
@@ -157,7 +160,11 @@ func RunBaseline(ctx context.Context, cfg BaselineConfig) (*BaselineReport, erro
 
 	var ready, ack samples
 	var cpu time.Duration
-	body, _ := json.Marshal(baseline.Round{Sizes: cfg.Frames})
+	rd := baseline.Round{Sizes: cfg.Frames}
+	for _, m := range cfg.Messages {
+		rd.Messages = append(rd.Messages, json.RawMessage(m))
+	}
+	body, _ := json.Marshal(rd)
 	for round := range cfg.Rounds {
 		for _, c := range live {
 			c.got.Store(0)
@@ -226,6 +233,7 @@ func (c *baseClient) send(size int) {
 var (
 	prefixRound = []byte(`{"t":"round"`)
 	prefixBAck  = []byte(`{"t":"ack"`)
+	msgField    = []byte(`,"msg":`)
 )
 
 func (c *baseClient) read() {
@@ -240,6 +248,9 @@ func (c *baseClient) read() {
 			var round, i, of int
 			if _, err := fmt.Sscanf(string(data[:min(len(data), 64)]), `{"t":"round","round":%d,"i":%d,"of":%d`, &round, &i, &of); err != nil {
 				continue
+			}
+			if i := bytes.Index(data, msgField); i > 0 {
+				decodeAsParticipant(data[i+len(msgField) : len(data)-1])
 			}
 			if int64(round) == c.round.Load() && c.got.Add(1) == int64(of) {
 				c.readyAt <- now

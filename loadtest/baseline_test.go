@@ -15,9 +15,25 @@ import (
 // TestBaseline runs the baseline workload against a real baseline server (websocket, SQLite
 // with paraat's settings) and checks its bookkeeping: every client joined with a durable
 // frame, held every frame of every round, and had its answer acknowledged, and the file holds
-// exactly the acknowledged frames. It asserts no timing.
+// exactly the acknowledged frames. Rounds are given as frame sizes, or as the messages a
+// paraat participant received. It asserts no timing.
 func TestBaseline(t *testing.T) {
 	t.Parallel()
+	t.Run("sizes", func(t *testing.T) {
+		t.Parallel()
+		testBaseline(t, loadtest.BaselineConfig{Frames: []int{300, 2500, 120, 120}})
+	})
+	t.Run("messages", func(t *testing.T) {
+		t.Parallel()
+		testBaseline(t, loadtest.BaselineConfig{Messages: [][]byte{
+			[]byte(`{"type":"event","seq":7,"kind":"inject","inject":"i1"}`),
+			[]byte(`{"type":"event","seq":8,"kind":"open","question":"q1"}`),
+			[]byte(`{"type":"world","seq":8,"world":{"id":"main","inject":{"id":"i1"},"questions":[{"id":"q1","state":"open"}]}}`),
+		}})
+	})
+}
+
+func testBaseline(t *testing.T, cfg loadtest.BaselineConfig) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "baseline.db")
 	srv, err := baseline.Open(ctx, path)
@@ -29,9 +45,9 @@ func TestBaseline(t *testing.T) {
 	defer srv.Close()
 
 	const clients, rounds = 40, 3
-	rep, err := loadtest.RunBaseline(ctx, loadtest.BaselineConfig{Target: ts.URL, Participants: clients, Rounds: rounds,
-		Frames: []int{300, 2500, 120, 120}, Burst: true, BurstWindow: 50 * time.Millisecond, AnswerSize: loadtest.AnswerSize,
-		PhaseTimeout: 30 * time.Second})
+	cfg.Target, cfg.Participants, cfg.Rounds = ts.URL, clients, rounds
+	cfg.Burst, cfg.BurstWindow, cfg.AnswerSize, cfg.PhaseTimeout = true, 50*time.Millisecond, loadtest.AnswerSize, 30*time.Second
+	rep, err := loadtest.RunBaseline(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -191,8 +191,23 @@ type readiness struct {
 	inject, world  bool
 	opens          int
 	sizes          []int
+	msgs           [][]byte
 	injectID       string
 	recorded, seen bool
+}
+
+// decodeAsParticipant decodes a message as a participant must to know what it holds, and
+// nothing else: the baseline's clients do this same work on the same bytes, so that the
+// clients' share of the shared cores is the same in both runs.
+func decodeAsParticipant(data []byte) {
+	switch {
+	case bytes.HasPrefix(data, prefixEvent):
+		var e event
+		json.Unmarshal(data, &e)
+	case bytes.HasPrefix(data, prefixWorld):
+		var w worldView
+		json.Unmarshal(data, &w)
+	}
 }
 
 // track is called by the reader for every message during an inject round.
@@ -205,6 +220,7 @@ func (p *participant) track(ph *phase, data []byte, now time.Time) {
 		return
 	}
 	r.sizes = append(r.sizes, len(data))
+	r.msgs = append(r.msgs, data)
 	need := 1
 	switch {
 	case bytes.HasPrefix(data, prefixEvent):
@@ -238,7 +254,7 @@ func (p *participant) track(ph *phase, data []byte, now time.Time) {
 	p.mu.Unlock()
 	if r.inject && r.world && r.opens >= need {
 		r.recorded = true
-		ph.recordReady(p.idx, now, p.sess.sentAt(), r.sizes)
+		ph.recordReady(p.idx, now, p.sess.sentAt(), r.msgs)
 	}
 }
 

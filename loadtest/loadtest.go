@@ -189,22 +189,27 @@ type phase struct {
 	openDone sync.Once
 	flood    *samples
 	// ready is, per participant of an inject round, the time from the facilitator's command
-	// until it held the inject, its open questions and the world view showing them; sizes
-	// are the frames the first ready participant received for it (the baseline sends as much).
+	// until it held the inject, its open questions and the world view showing them; msgs
+	// are the messages the first ready participant received for it (the baseline sends them).
 	ready     []atomic.Int64
-	sizes     atomic.Pointer[[]int]
+	msgs      atomic.Pointer[[][]byte]
 	readyN    atomic.Int64
 	allReady  chan struct{}
 	readyOnce sync.Once
 }
 
-func (ph *phase) recordReady(idx int, now, cmd time.Time, sizes []int) {
+func (ph *phase) recordReady(idx int, now, cmd time.Time, msgs [][]byte) {
 	if idx >= len(ph.ready) || cmd.IsZero() {
 		return
 	}
 	ph.ready[idx].Store(int64(now.Sub(cmd)))
-	s := slices.Clone(sizes)
-	ph.sizes.CompareAndSwap(nil, &s)
+	if ph.msgs.Load() == nil {
+		s := make([][]byte, len(msgs))
+		for i, m := range msgs {
+			s[i] = slices.Clone(m)
+		}
+		ph.msgs.CompareAndSwap(nil, &s)
+	}
 	if ph.readyN.Add(1) == int64(ph.want) {
 		ph.readyOnce.Do(func() { close(ph.allReady) })
 	}
@@ -645,8 +650,12 @@ func (r *runner) play(ctx context.Context, rep *Report) error {
 		r.phase.Store(nil)
 		missing := ph.collect(&fan, &e2e)
 		rep.Injects.NotReady += ph.collectReady(&ready)
-		if sz := ph.sizes.Load(); sz != nil {
-			rep.Injects.Frames = *sz
+		if ms := ph.msgs.Load(); ms != nil {
+			rep.Injects.Messages = *ms
+			rep.Injects.Frames = rep.Injects.Frames[:0]
+			for _, m := range *ms {
+				rep.Injects.Frames = append(rep.Injects.Frames, len(m))
+			}
 		}
 		rep.Injects.Rounds++
 		rep.Injects.Missing += missing

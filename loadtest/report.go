@@ -84,9 +84,10 @@ type InjectReport struct {
 	// world view showing them). NotReady counts participant-rounds that never got there.
 	Ready    Dist
 	NotReady int
-	// Frames are the sizes of the messages one participant received for the last round until
-	// it was ready: the baseline broadcasts as many frames of the same sizes.
-	Frames []int
+	// Messages are what one participant received for the last round until it was ready, and
+	// Frames their sizes: the baseline broadcasts the same messages.
+	Messages [][]byte `json:"-"`
+	Frames   []int
 }
 
 // AnswerReport is the answer bursts: from sending an answer to receiving its ack, which the

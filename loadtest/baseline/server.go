@@ -206,25 +206,33 @@ func (s *Server) count() int {
 	return len(s.conns)
 }
 
-// Round is the body of POST /round: the sizes of the frames to send, in order. The load tool
-// passes the sizes of what a paraat participant receives for an inject, so both servers move
-// the same bytes in the same number of frames.
+// Round is the body of POST /round: the messages to send, in order, or only their sizes. The
+// load tool passes what a paraat participant receives for an inject, so both servers move the
+// same bytes in the same number of frames, and the clients decode the same JSON.
 type Round struct {
-	Sizes []int `json:"sizes"`
+	Sizes    []int             `json:"sizes,omitempty"`
+	Messages []json.RawMessage `json:"messages,omitempty"`
 }
 
 func (s *Server) serveRound(w http.ResponseWriter, r *http.Request) {
 	var rd Round
-	if r.Method != http.MethodPost || json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<16)).Decode(&rd) != nil || len(rd.Sizes) == 0 || len(rd.Sizes) > 16 {
-		http.Error(w, "POST {\"sizes\": [n, ...]} with 1 to 16 sizes", http.StatusBadRequest)
+	if r.Method != http.MethodPost || json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20)).Decode(&rd) != nil ||
+		len(rd.Sizes)+len(rd.Messages) == 0 || len(rd.Sizes) > 16 || len(rd.Messages) > 16 {
+		http.Error(w, "POST {\"messages\": [{...}, ...]} or {\"sizes\": [n, ...]}, 1 to 16 of them", http.StatusBadRequest)
 		return
 	}
 	n := s.round.Add(1)
-	frames := make([]*websocket.PreparedMessage, len(rd.Sizes))
-	for i, size := range rd.Sizes {
-		head := fmt.Sprintf(`{"t":"round","round":%d,"i":%d,"of":%d,"pad":"`, n, i, len(rd.Sizes))
-		pad := max(0, min(size, 1<<16)-len(head)-2)
-		frames[i] = frame(head + strings.Repeat("x", pad) + `"}`)
+	var frames []*websocket.PreparedMessage
+	if len(rd.Messages) > 0 {
+		for i, m := range rd.Messages {
+			frames = append(frames, frame(fmt.Sprintf(`{"t":"round","round":%d,"i":%d,"of":%d,"msg":%s}`, n, i, len(rd.Messages), m)))
+		}
+	} else {
+		for i, size := range rd.Sizes {
+			head := fmt.Sprintf(`{"t":"round","round":%d,"i":%d,"of":%d,"pad":"`, n, i, len(rd.Sizes))
+			pad := max(0, min(size, 1<<16)-len(head)-2)
+			frames = append(frames, frame(head+strings.Repeat("x", pad)+`"}`))
+		}
 	}
 	s.mu.Lock()
 	for c := range s.conns {
