@@ -399,7 +399,7 @@ func (h *hub) deliver() {
 		}
 		if _, ok := h.clients[r.c]; ok {
 			for _, f := range r.frames {
-				h.send(r.c, &frame{data: f})
+				h.send(r.c, &frame{data: f, msgs: 1})
 			}
 		}
 	}
@@ -440,7 +440,7 @@ func (h *hub) deliverAll() {
 	for _, r := range h.results {
 		if _, ok := h.clients[r.c]; ok {
 			for _, f := range r.frames {
-				h.send(r.c, &frame{data: f})
+				h.send(r.c, &frame{data: f, msgs: 1})
 			}
 		}
 	}

@@ -67,21 +67,25 @@ func (h *hub) joins(batch []*joinReq) {
 		ps = append(ps, pending{r: r, token: token, hash: hash, p: p})
 	}
 	_, err := h.commit(g.Records()...)
-	for _, pj := range ps {
+	errs := make([]error, len(ps))
+	for i, pj := range ps {
 		p := pj.p
 		if p == nil {
 			// Decided by the log: after a failed append, the joins it holds were made.
 			if p = h.st.ByToken(pj.hash); p == nil {
+				errs[i] = err
 				if err == nil {
-					err = server.Errorf(server.EInternal, "join failed") // the fold refused it: cannot happen
+					errs[i] = server.Errorf(server.EInternal, "join failed") // the fold refused it: cannot happen
 				}
-				pj.r.errc <- err
 				continue
 			}
 		}
 		h.attach(pj.r.c, p.ID())
 		h.welcome(pj.r.c, pj.token, 0)
-		pj.r.errc <- nil
+	}
+	h.flushSends() // the welcomes are queued before the readers go on
+	for i, pj := range ps {
+		pj.r.errc <- errs[i]
 	}
 }
 
@@ -178,17 +182,28 @@ func (h *hub) command(c *client, m server.ClientMsg) error {
 	if err != nil {
 		return err
 	}
+	if m.Type == server.MsgNext && m.Open && !h.st.Solo() {
+		// Moving on and opening the new questions are two appends; the room gets the inject,
+		// its questions open and the new view together, in one frame per world.
+		h.holdPublish()
+		out, err := h.commit(recs...)
+		if err == nil {
+			if o, err := h.commit(h.st.OpenCurrent(m.World, h.now())...); err == nil && len(o) > 0 {
+				out = o
+			}
+		}
+		h.flushPublish()
+		if err != nil {
+			return err
+		}
+		h.ack(c, m.Ref, out[len(out)-1].Seq)
+		return nil
+	}
 	out, err := h.commit(recs...)
 	if err != nil {
 		return err
 	}
 	switch m.Type {
-	case server.MsgNext:
-		if m.Open && !h.st.Solo() {
-			if o, err := h.commit(h.st.OpenCurrent(m.World, h.now())...); err == nil && len(o) > 0 {
-				out = o
-			}
-		}
 	case server.MsgEnd:
 		ctx, cancel := context.WithTimeout(h.m.ctx, h.m.opts.AppendTimeout)
 		defer cancel()

@@ -23,9 +23,31 @@ func newSessionID() string { return uuid.NewString() }
 
 // frame is a server message serialised and framed once (an unmasked, uncompressed text
 // frame), shared by every connection that gets it. It plays the part of
-// websocket.PreparedMessage, but as plain bytes several frames can go out in one write.
+// websocket.PreparedMessage, but as plain bytes several frames can go out in one write, and
+// several messages can travel as one frame value (joinFrames): msgs counts them.
 type frame struct {
 	data []byte
+	msgs int
+}
+
+// joinFrames puts frames back to back, to be queued and written as one; nil if there are none.
+func joinFrames(fs []*frame) *frame {
+	switch len(fs) {
+	case 0:
+		return nil
+	case 1:
+		return fs[0]
+	}
+	n := 0
+	for _, f := range fs {
+		n += len(f.data)
+	}
+	out := &frame{data: make([]byte, 0, n)}
+	for _, f := range fs {
+		out.data = append(out.data, f.data...)
+		out.msgs += f.msgs
+	}
+	return out
 }
 
 // encoders are reused by prepare: a broadcast encodes one message, and the buffer it encodes
@@ -65,7 +87,7 @@ func newFrame(payload []byte) *frame {
 	b := make([]byte, h+n)
 	copy(b, hdr[:h])
 	copy(b[h:], payload)
-	return &frame{data: b}
+	return &frame{data: b, msgs: 1}
 }
 
 // client is one websocket connection. The hub goroutine sets pid, world and facilitator; send
@@ -80,6 +102,8 @@ type client struct {
 	// proxy: a client of another node, whose command this owner runs (cluster.go); it has no
 	// connection, and what the hub sends it goes back as the command's result.
 	proxy bool
+	// pending: what the hub sent it in the current step (hub goroutine only).
+	pending []*frame
 
 	mu        sync.Mutex
 	send      chan *frame
@@ -148,8 +172,10 @@ func (c *client) writePump(o Options) {
 			// enough for the runtime to shrink while the writer waits.
 			bp := batches.Get().(*[maxCoalesce][]byte)
 			batch := bp[:0]
+			msgs := 0
 			if ok {
 				batch = append(batch, f.data)
+				msgs += f.msgs
 			}
 		drain:
 			for ok && len(batch) < maxCoalesce {
@@ -160,6 +186,7 @@ func (c *client) writePump(o Options) {
 						break drain
 					}
 					batch = append(batch, f.data)
+					msgs += f.msgs
 				default:
 					break drain
 				}
@@ -175,7 +202,7 @@ func (c *client) writePump(o Options) {
 					return
 				}
 				if c.stats != nil {
-					c.stats.frames.Add(int64(len(batch)))
+					c.stats.frames.Add(int64(msgs))
 					c.stats.writes.Add(1)
 					c.stats.bytes.Add(n)
 				}

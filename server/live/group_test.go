@@ -2,12 +2,15 @@ package live
 
 import (
 	"context"
+	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/paraat-nl/paraat/engine"
 	"github.com/paraat-nl/paraat/internal/builtin"
 	"github.com/paraat-nl/paraat/server"
 	"github.com/paraat-nl/paraat/server/sqlite"
@@ -33,10 +36,10 @@ func (s *recordingStore) sizes() []int {
 	return append([]int(nil), s.appends...)
 }
 
-// TestJoinsQueuedTogether holds a session's hub while joins queue behind it, and checks that
-// they are committed in one append and that each participant comes out as if they had joined
-// one by one: a participant each, names made unique in the order queued, a welcome each.
-func TestJoinsQueuedTogether(t *testing.T) {
+// groupHub is a manager on a real SQLite store that notes its appends, and the hub of a
+// shared session of the example scenario.
+func groupHub(t *testing.T) (*recordingStore, *hub) {
+	t.Helper()
 	ctx := context.Background()
 	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "paraat.db"))
 	if err != nil {
@@ -61,7 +64,15 @@ func TestJoinsQueuedTogether(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return store, h
+}
 
+// TestJoinsQueuedTogether holds a session's hub while joins queue behind it, and checks that
+// they are committed in one append and that each participant comes out as if they had joined
+// one by one: a participant each, names made unique in the order queued, a welcome each.
+func TestJoinsQueuedTogether(t *testing.T) {
+	ctx := context.Background()
+	store, h := groupHub(t)
 	held, release := make(chan struct{}), make(chan struct{})
 	go h.call(ctx, func() error { close(held); <-release; return nil })
 	<-held
@@ -105,11 +116,109 @@ func TestJoinsQueuedTogether(t *testing.T) {
 			t.Errorf("join %d is named %q, want %q", i, p.Name(), want)
 		}
 		names[p.Name()] = true
-		if len(c.send) != 2 {
-			t.Errorf("join %d got %d messages, want the welcome and the snapshot", i, len(c.send))
+		if types, _ := messages(t, c); fmt.Sprint(types) != "[welcome/ snapshot/]" {
+			t.Errorf("join %d got %v, want the welcome and the snapshot", i, types)
 		}
 	}
 	if len(names) != n {
 		t.Errorf("%d distinct participants for %d joins", len(names), n)
+	}
+}
+
+// messages splits what a client's queue holds into the messages' types, and counts the
+// queued frame values: a server frame is FIN, text, unmasked, with a 7, 16 or 64 bit length.
+func messages(t *testing.T, c *client) (types []string, queued int) {
+	t.Helper()
+	for {
+		select {
+		case f := <-c.send:
+			queued++
+			for b := f.data; len(b) > 0; {
+				n, h := int(b[1]&0x7f), 2
+				switch n {
+				case 126:
+					n, h = int(binary.BigEndian.Uint16(b[2:])), 4
+				case 127:
+					n, h = int(binary.BigEndian.Uint64(b[2:])), 10
+				}
+				var m struct{ Type, Kind, Message string }
+				if err := json.Unmarshal(b[h:h+n], &m); err != nil {
+					t.Fatalf("a queued frame does not hold JSON: %v", err)
+				}
+				types = append(types, m.Type+"/"+m.Kind+m.Message)
+				b = b[h+n:]
+			}
+		default:
+			return types, queued
+		}
+	}
+}
+
+// TestOneFramePerStep moves a shared session on with its questions opened and checks that a
+// participant gets the inject, the question opening and the new view of the world as one
+// queued frame, in the order of the log, and that the facilitator gets both events; then
+// that an answer comes back as one frame too: its event, the participant's view, the ack.
+func TestOneFramePerStep(t *testing.T) {
+	ctx := context.Background()
+	_, h := groupHub(t)
+	p := &client{send: make(chan *frame, 16)}
+	if err := h.joinCall(ctx, p, server.ClientMsg{Type: server.MsgJoin, Name: "Ann"}); err != nil {
+		t.Fatal(err)
+	}
+	fac := &client{facilitator: true, send: make(chan *frame, 64)}
+	run := func(m server.ClientMsg) {
+		t.Helper()
+		if err := h.call(ctx, func() error {
+			if m.Type == "" {
+				return h.watch(fac, 0)
+			}
+			return h.command(fac, m)
+		}); err != nil {
+			t.Fatalf("%s: %v", m.Type, err)
+		}
+	}
+	run(server.ClientMsg{})
+	run(server.ClientMsg{Type: server.MsgStart, Ref: "s"})
+	messages(t, p)
+	messages(t, fac)
+	run(server.ClientMsg{Type: server.MsgNext, Open: true, Ref: "n"})
+
+	// The example's first inject opens several questions: an open event each.
+	types, queued := messages(t, p)
+	shape := func(types []string, last string) bool {
+		if len(types) < 3 || types[0] != "event/inject" || types[len(types)-1] != last {
+			return false
+		}
+		for _, typ := range types[1 : len(types)-1] {
+			if typ != "event/open" {
+				return false
+			}
+		}
+		return true
+	}
+	if queued != 1 || !shape(types, "world/") {
+		t.Errorf("the participant got %v in %d queued frames, want the inject, the questions opening and the world view in one", types, queued)
+	}
+	if types, _ := messages(t, fac); !shape(types, "ack/") {
+		t.Errorf("the facilitator got %v, want the inject, the questions opening and the ack", types)
+	}
+
+	// A multiple-choice question the new inject opened, answered with its first option.
+	var answer server.ClientMsg
+	v, _ := h.st.WorldView(h.st.WorldIDs()[0], time.Now())
+	for _, q := range v.Questions {
+		if q.Type == "multi" && q.State == "open" && answer.Question == "" {
+			answer = server.ClientMsg{Type: server.MsgAnswer, Ref: "a", ID: "00000000-0000-4000-8000-000000000001",
+				Question: q.ID, Answer: &engine.Answer{Options: []string{q.Options[0].ID}}}
+		}
+	}
+	if answer.Question == "" {
+		t.Fatal("the inject opened no multiple-choice question")
+	}
+	if err := h.call(ctx, func() error { h.answers([]hubCmd{{c: p, m: &answer}}); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if types, queued := messages(t, p); queued != 1 || fmt.Sprint(types) != "[event/answer me/ ack/]" {
+		t.Errorf("the answer brought %v in %d queued frames, want its event, the participant's view and the ack in one", types, queued)
 	}
 }

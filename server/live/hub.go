@@ -73,6 +73,13 @@ type hub struct {
 	remote   map[string]int
 	present  atomic.Pointer[[]string]
 
+	// dirty are the clients sent something in this step, which flushSends queues.
+	dirty []*client
+
+	// holding: publish keeps the entries it is given in held until flushPublish.
+	holding bool
+	held    []session.Entry
+
 	// failures counts the appends and reloads that failed since the last append that worked;
 	// it sets the back-off.
 	failures int
@@ -88,6 +95,9 @@ type hub struct {
 	// about the session's time, so it uses the system clock.
 	aggTimer *time.Timer
 	aggLast  time.Time
+	aggCost  time.Duration // what building the last aggregates took
+	aggBusy  bool          // aggregates are being encoded
+	aggAgain bool          // and the room changed meanwhile
 }
 
 // hubCmd is one unit of work for the hub goroutine: a function (call), a join (enterJoin) or
@@ -107,7 +117,7 @@ type joinReq struct {
 	errc chan error
 }
 
-// aggInterval is the shortest time between two aggregates messages.
+// aggInterval is the shortest time between two aggregates messages in a small room.
 const aggInterval = 100 * time.Millisecond
 
 // maxAnswerBatch and maxJoinBatch bound how many answers or joins one append carries.
@@ -176,6 +186,7 @@ func (h *hub) run() {
 			h.release()
 			return
 		}
+		h.flushSends()
 		if h.fenced {
 			h.stepDown()
 			return
@@ -212,6 +223,7 @@ func (h *hub) release() {
 
 // halt stops the timers and closes every client with code (none left when unloading).
 func (h *hub) halt(code int, text string) {
+	h.flushSends()
 	for _, t := range []Timer{h.timer, h.idle} {
 		if t != nil {
 			t.Stop()
@@ -254,7 +266,11 @@ func (h *hub) sleep(d time.Duration) bool {
 // before it could run f.
 func (h *hub) call(ctx context.Context, f func() error) error {
 	errc := make(chan error, 1)
-	return h.await(ctx, hubCmd{f: func() { errc <- f() }}, errc)
+	return h.await(ctx, hubCmd{f: func() {
+		err := f()
+		h.flushSends() // the caller may read what f sent as soon as it returns
+		errc <- err
+	}}, errc)
 }
 
 // joinCall joins c on the hub, together with the other joins queued with it.
@@ -372,6 +388,7 @@ func (h *hub) commit(recs ...server.Record) ([]server.Record, error) {
 // log holds beyond what the clients saw (records whose append reported an error but were
 // committed) is published. False if the hub was stopped first.
 func (h *hub) recover() bool {
+	h.flushSends() // the step's refusals and acks do not wait out the back-off
 	for {
 		h.failures++
 		if !h.sleep(backoff(h.failures)) {
@@ -412,32 +429,26 @@ func changesWorld(kind string, solo bool) bool {
 	return true
 }
 
-// publish sends new log entries and the views they change.
+// publish sends new log entries and the views they change. While the hub holds its
+// publishing (a command that commits twice, such as moving on and opening the questions), the
+// entries wait and go out together.
 func (h *hub) publish(entries []session.Entry) {
+	if h.holding {
+		h.held = append(h.held, entries...)
+		return
+	}
 	st := h.st
 	now := h.now()
-	allWorlds := false
+	allWorlds, private := false, false
 	worlds := map[string]bool{}
 	mes := map[string]bool{}
 	removed := map[string]bool{}
-	for _, e := range entries {
+	frames := make([]*frame, len(entries))
+	for i, e := range entries {
 		msg := e.Msg
 		msg.Sent = &now // live only: replayed events go without, so a client can tell
-		pm := prepare(msg)
-		if e.Participant != "" {
-			for _, c := range h.byPart[e.Participant] {
-				h.send(c, pm)
-			}
-			for c := range h.facs {
-				h.send(c, pm)
-			}
-		} else {
-			for c := range h.clients {
-				if c.sees(e) {
-					h.send(c, pm)
-				}
-			}
-		}
+		frames[i] = prepare(msg)
+		private = private || e.Participant != ""
 		kind := e.Msg.Kind
 		if kind == "inject" {
 			kind = session.EvAdvance
@@ -468,21 +479,74 @@ func (h *hub) publish(entries []session.Entry) {
 			removed[e.Msg.Participant] = true
 		}
 	}
-	// Passes over the whole room only when a world view changed: a join, or a burst of
-	// answers in a shared world, costs a few sends, not one look at every client.
-	if allWorlds || len(worlds) > 0 {
-		views := map[string]*frame{}
-		for c := range h.clients {
-			if c.pid == "" || c.world == "" || !(allWorlds || worlds[c.world]) || !st.HasWorld(c.world) {
+	// A world's new view, built and encoded once for all its participants.
+	views := map[string]*frame{}
+	view := func(c *client) *frame {
+		if c.pid == "" || c.world == "" || !(allWorlds || worlds[c.world]) || !st.HasWorld(c.world) {
+			return nil
+		}
+		pm := views[c.world]
+		if pm == nil {
+			v, _ := st.WorldView(c.world, now)
+			pm = prepare(server.WorldMsg{Type: server.MsgWorld, Seq: st.Seq(), World: v})
+			views[c.world] = pm
+		}
+		return pm
+	}
+	if private {
+		// Entries for one participant (an answer, a rubric score) go to that participant and
+		// the facilitators only: a burst of answers costs a few sends each, not a pass over
+		// the room.
+		for i, e := range entries {
+			if e.Participant != "" {
+				for _, c := range h.byPart[e.Participant] {
+					h.send(c, frames[i])
+				}
+				for c := range h.facs {
+					h.send(c, frames[i])
+				}
 				continue
 			}
-			pm := views[c.world]
-			if pm == nil {
-				v, _ := st.WorldView(c.world, now)
-				pm = prepare(server.WorldMsg{Type: server.MsgWorld, Seq: st.Seq(), World: v})
-				views[c.world] = pm
+			for c := range h.clients {
+				if c.sees(e) {
+					h.send(c, frames[i])
+				}
 			}
-			h.send(c, pm)
+		}
+		if allWorlds || len(worlds) > 0 {
+			for c := range h.clients {
+				if pm := view(c); pm != nil {
+					h.send(c, pm)
+				}
+			}
+		}
+	} else {
+		// Entries for a whole world or the whole room (an inject, its questions opening): each
+		// client gets, in one frame, the entries it may see and its world's new view, and the
+		// clients of one world share that frame.
+		bundles := map[string]*frame{}
+		for c := range h.clients {
+			key := c.world
+			if c.facilitator {
+				key = "\x00" // facilitators see every entry
+			}
+			b, ok := bundles[key]
+			if !ok {
+				var parts []*frame
+				for i, e := range entries {
+					if c.sees(e) {
+						parts = append(parts, frames[i])
+					}
+				}
+				if pm := view(c); pm != nil {
+					parts = append(parts, pm)
+				}
+				b = joinFrames(parts)
+				bundles[key] = b
+			}
+			if b != nil {
+				h.send(c, b)
+			}
 		}
 	}
 	for pid := range mes {
@@ -503,13 +567,29 @@ func (h *hub) publish(entries []session.Entry) {
 	}
 }
 
-// sendAggregates sends the facilitators the aggregates now, or, within aggInterval of the
-// last time, once that interval is over.
+// holdPublish makes publish keep what it is given until flushPublish sends it, in one go.
+func (h *hub) holdPublish() { h.holding = true }
+
+func (h *hub) flushPublish() {
+	h.holding = false
+	held := h.held
+	h.held = nil
+	if len(held) > 0 {
+		h.publish(held)
+	}
+}
+
+// sendAggregates sends the facilitators the aggregates now, or, within aggGap of the last
+// time, once that gap is over.
 func (h *hub) sendAggregates() {
 	if len(h.facs) == 0 {
 		return
 	}
-	if wait := aggInterval - time.Since(h.aggLast); wait > 0 {
+	if h.aggBusy {
+		h.aggAgain = true
+		return
+	}
+	if wait := h.aggGap() - time.Since(h.aggLast); wait > 0 {
 		if h.aggTimer == nil {
 			h.aggTimer = time.NewTimer(wait)
 		}
@@ -518,6 +598,14 @@ func (h *hub) sendAggregates() {
 	h.flushAggregates()
 }
 
+// aggGap is the shortest time between two aggregates: aggInterval, or ten times what building
+// the last one took the hub, so that in a large room the overview never takes more than a
+// tenth of the hub's time from the answers.
+func (h *hub) aggGap() time.Duration { return max(aggInterval, 10*h.aggCost) }
+
+// flushAggregates builds the overview on the hub and leaves encoding it, which in a large room
+// costs as much again, to another goroutine: the overview is a new value that shares nothing
+// with the state. The frame comes back to the hub to be sent; until then no other is built.
 func (h *hub) flushAggregates() {
 	if h.aggTimer != nil {
 		h.aggTimer.Stop()
@@ -526,15 +614,62 @@ func (h *hub) flushAggregates() {
 	if len(h.facs) == 0 {
 		return
 	}
-	h.aggLast = time.Now()
-	pm := prepare(server.AggregatesMsg{Type: server.MsgAggregates, Seq: h.st.Seq(), Aggregates: h.st.Aggregates(h.connected())})
-	for c := range h.facs {
-		h.send(c, pm)
-	}
+	start := time.Now()
+	h.aggLast = start
+	msg := server.AggregatesMsg{Type: server.MsgAggregates, Seq: h.st.Seq(), Aggregates: h.st.Aggregates(h.connected())}
+	h.aggCost = time.Since(start)
+	h.aggBusy = true
+	go func() {
+		pm := prepare(msg)
+		deliver := func() {
+			h.aggBusy = false
+			for c := range h.facs {
+				h.send(c, pm)
+			}
+			if h.aggAgain {
+				h.aggAgain = false
+				h.sendAggregates()
+			}
+		}
+		select {
+		case h.cmds <- hubCmd{f: deliver}:
+		case <-h.done:
+		case <-h.stop:
+		}
+	}()
 }
 
-// send queues a message for a client; a client whose queue is full is dropped, never waited for.
+// send queues a message for a client. What one client is sent in one step of the hub goes
+// out together, as one queued frame (flushSends): an answer's event, the participant's new
+// view and the ack cost the connection's writer one wake-up and one write. A proxy's messages
+// are queued at once: the owner collects them within the step.
 func (h *hub) send(c *client, pm *frame) {
+	if c.proxy {
+		h.enqueue(c, pm)
+		return
+	}
+	if len(c.pending) == 0 {
+		h.dirty = append(h.dirty, c)
+	}
+	c.pending = append(c.pending, pm)
+}
+
+// flushSends queues what the step sent each client.
+func (h *hub) flushSends() {
+	for _, c := range h.dirty {
+		if len(c.pending) > 0 {
+			f := joinFrames(c.pending)
+			c.pending = nil
+			h.enqueue(c, f)
+		}
+	}
+	clear(h.dirty)
+	h.dirty = h.dirty[:0]
+}
+
+// enqueue queues a frame for a client; a client whose queue is full is dropped, never waited
+// for.
+func (h *hub) enqueue(c *client, pm *frame) {
 	if !c.enqueue(pm) {
 		if code, _ := c.closeInfo(); code == server.CloseSlowConsumer {
 			h.m.stats.dropped.Add(1)
@@ -560,6 +695,10 @@ func (h *hub) attach(c *client, pid string) {
 }
 
 func (h *hub) detach(c *client, code int, text string) {
+	if len(c.pending) > 0 { // what it was sent before it goes, such as the ack of an end
+		c.enqueue(joinFrames(c.pending))
+		c.pending = nil
+	}
 	c.shut(code, text)
 	if _, ok := h.clients[c]; !ok {
 		return
