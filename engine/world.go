@@ -912,6 +912,17 @@ func (t *Total) Add(s Score) {
 	}
 }
 
+// Merge counts the answers of another total into t.
+func (t *Total) Merge(o Total) {
+	t.Answered += o.Answered
+	t.Unaddressed += o.Unaddressed
+	t.Points += o.Points
+	t.Max += o.Max
+	if t.Max > 0 {
+		t.Percent = round2(100 * t.Points / t.Max)
+	}
+}
+
 // ParticipantTotal sums a participant's scores.
 func (w *World) ParticipantTotal(participant string) Total {
 	var t Total

@@ -58,6 +58,21 @@ func randomSession(t *testing.T, lib *engine.Library, scenario string, meta serv
 	}
 	var log []server.Record
 	now := t0
+	// The facilitator's aggregates keep each participant's line until a record changes it:
+	// after every commit they must be what a state that never built them holds.
+	fresh, err := New(lib, row)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameAggregates := func(what string) {
+		t.Helper()
+		x, _ := json.Marshal(st.Aggregates(nil))
+		y, _ := json.Marshal(fresh.Aggregates(nil))
+		fresh.aggLines = nil
+		if string(x) != string(y) {
+			t.Fatalf("after %s: aggregates kept between records differ from new ones:\n kept %s\n new  %s", what, x, y)
+		}
+	}
 	commit := func(what string, recs []server.Record) {
 		t.Helper()
 		seen := map[string]bool{}
@@ -71,7 +86,9 @@ func randomSession(t *testing.T, lib *engine.Library, scenario string, meta serv
 			r.Seq = int64(len(log) + 1)
 			log = append(log, r)
 			st.Apply(r)
+			fresh.Apply(r)
 		}
+		sameAggregates(what)
 	}
 	commit("create", []server.Record{record(now, EvCreated, "created", evData{Meta: &meta})})
 	var joinIDs, answerIDs []string

@@ -128,6 +128,9 @@ type State struct {
 	rubrics             map[string]int          // participant/question → rubric records so far
 	pauses              int                     // paused records so far (resumed records: pauses, or one less)
 	log                 []Entry
+	// aggLines caches each participant's line of the aggregates, all but whether they are
+	// connected (Apply drops the lines a record may change).
+	aggLines map[string]*aggLine
 	// problems are records that the fold refused: a bug, or a log written by another version.
 	problems []string
 }
@@ -345,6 +348,14 @@ func (s *State) Apply(rec server.Record) {
 		s.problems = append(s.problems, fmt.Sprintf("seq %d (%s): %v", rec.Seq, rec.Type, err))
 	}
 	s.log = append(s.log, ev)
+	// A record about one participant changes only their line of the aggregates; any other
+	// may change anyone's.
+	switch rec.Type {
+	case EvJoined, EvAnswer, EvRubric, EvRemoved:
+		delete(s.aggLines, d.Participant)
+	default:
+		clear(s.aggLines)
+	}
 	if wd != nil {
 		for _, dc := range wd.w.Decisions()[decided:] {
 			a := dc.Answer

@@ -120,41 +120,51 @@ func (s *State) MeView(p *Participant) server.MeView {
 	return v
 }
 
+// aggLine is what a participant's line of the aggregates takes from their answers: the
+// questions answered and the total of their scores, added up in the order they answered.
+type aggLine struct {
+	answered []string
+	total    engine.Total
+}
+
+func (s *State) aggLine(p *Participant) *aggLine {
+	l := &aggLine{answered: []string{}}
+	if wd := s.worlds[p.world]; wd != nil {
+		for _, a := range p.answers {
+			l.answered = append(l.answered, a.Question)
+			if r := wd.w.Response(p.id, a.Question); r != nil {
+				l.total.Add(r.Score)
+			}
+		}
+	}
+	return l
+}
+
 // Aggregates is the facilitator's overview; connected counts each participant's connections.
+// Each participant's line is kept between calls until a record changes it: in a burst of
+// answers only the lines of those who answered are built again.
 func (s *State) Aggregates(connected map[string]int) server.Aggregates {
 	ag := server.Aggregates{Participants: []server.ParticipantAgg{}, Teams: []server.TeamAgg{},
 		Questions: []server.QuestionAgg{}, Worlds: []server.WorldAgg{}}
-	// Every participant's total in one pass over the responses: asking each participant's
-	// world for it would cost participants × responses, 25 million steps in a room of 5,000.
-	scores := map[string][]engine.Score{}
-	for _, id := range s.worldIDs {
-		for _, r := range s.worlds[id].w.Responses() {
-			scores[r.Participant] = append(scores[r.Participant], r.Score)
-		}
-	}
 	teams := map[string]*engine.Total{}
+	if s.aggLines == nil {
+		s.aggLines = map[string]*aggLine{}
+	}
 	for _, p := range s.order {
-		pa := server.ParticipantAgg{ID: p.id, Name: p.name, Role: p.role, Team: p.team, World: p.world,
-			Connected: connected[p.id] > 0, Removed: p.removed, Answered: []string{}}
-		if s.worlds[p.world] != nil {
-			for _, a := range p.answers {
-				pa.Answered = append(pa.Answered, a.Question)
-			}
-			for _, sc := range scores[p.id] {
-				pa.Total.Add(sc)
-			}
+		line := s.aggLines[p.id]
+		if line == nil {
+			line = s.aggLine(p)
+			s.aggLines[p.id] = line
 		}
+		pa := server.ParticipantAgg{ID: p.id, Name: p.name, Role: p.role, Team: p.team, World: p.world,
+			Connected: connected[p.id] > 0, Removed: p.removed, Answered: line.answered, Total: line.total}
 		if p.team != "" {
 			t := teams[p.team]
 			if t == nil {
 				t = &engine.Total{}
 				teams[p.team] = t
 			}
-			if s.worlds[p.world] != nil {
-				for _, sc := range scores[p.id] {
-					t.Add(sc)
-				}
-			}
+			t.Merge(line.total)
 		}
 		ag.Participants = append(ag.Participants, pa)
 	}
