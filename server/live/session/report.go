@@ -73,11 +73,13 @@ func (st *State) Report(now time.Time) *server.Report {
 	ag := st.Aggregates(nil)
 	r.Teams = ag.Teams
 	names := map[string]*Participant{}
-	for _, p := range st.order {
+	for i, p := range st.order {
 		names[p.id] = p
 		rp := server.ReportParticipant{ID: p.id, Name: p.name, Role: p.role, Team: p.team, World: p.world, Removed: p.removed}
 		if wd := st.worlds[p.world]; wd != nil {
-			rp.Total = wd.w.ParticipantTotal(p.id)
+			// The aggregates added up each participant's scores already, in the order they
+			// answered; summing them here again would cost participants × answers.
+			rp.Total = ag.Participants[i].Total
 		}
 		r.Participants = append(r.Participants, rp)
 	}
