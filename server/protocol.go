@@ -14,7 +14,7 @@ import (
 )
 
 // ProtocolVersion is the version of the websocket protocol (PROTOCOL.md).
-const ProtocolVersion = 1
+const ProtocolVersion = 2
 
 // Websocket limits (PROTOCOL.md).
 const (
@@ -294,6 +294,10 @@ type Ack struct {
 	ID        string `json:"id,omitempty"`
 	Question  string `json:"question,omitempty"`
 	Duplicate bool   `json:"duplicate"`
+	// Mine, on the ack of a new answer, is that answer as the participant's view (MeView)
+	// now holds it; the connection that sent the answer then gets no answer event and no
+	// me message for it.
+	Mine *MyAnswer `json:"mine,omitempty"`
 }
 
 // ErrorMsg is a refusal. A refusal by a limit says when to retry and carries the reference

@@ -272,6 +272,18 @@ func (h *hub) answers(batch []hubCmd) {
 	if len(recs) == 0 {
 		return
 	}
+	// Where an answer changes nothing in its participant's view but the answer itself (not in
+	// self-study, where an answer can be revealed at once), the ack carries it: the sender
+	// gets one message back, not the answer's event, their view and the ack.
+	if !h.st.Solo() {
+		h.answering = make(map[string]*client, len(ps))
+		for _, p := range ps {
+			if !p.dup {
+				h.answering[p.c.pid] = p.c
+			}
+		}
+		defer func() { h.answering = nil }()
+	}
 	out, err := h.commit(recs...)
 	if err == nil {
 		h.m.stats.answers.Add(int64(len(out)))
@@ -292,7 +304,16 @@ func (h *hub) answers(batch []hubCmd) {
 			h.sendErr(p.c, p.m.Ref, err)
 			continue
 		}
-		h.send(p.c, prepare(server.Ack{Type: server.MsgAck, Seq: seq, Ref: p.m.Ref, ID: p.m.ID,
-			Question: p.m.Question, Duplicate: p.dup}))
+		ack := server.Ack{Type: server.MsgAck, Seq: seq, Ref: p.m.Ref, ID: p.m.ID, Question: p.m.Question, Duplicate: p.dup}
+		if h.answering[p.c.pid] == p.c && !p.dup {
+			part := h.st.Participant(p.c.pid)
+			if mine, ok := h.st.NewAnswer(part, p.m.ID); ok {
+				ack.Mine = &mine
+			} else {
+				// Revealed already: the whole view, with the score and the total.
+				h.send(p.c, prepare(server.MeMsg{Type: server.MsgMe, Seq: h.st.Seq(), Me: h.st.MeView(part)}))
+			}
+		}
+		h.send(p.c, prepare(ack))
 	}
 }

@@ -73,6 +73,11 @@ type hub struct {
 	remote   map[string]int
 	present  atomic.Pointer[[]string]
 
+	// answering: during an answers step, the connection of each participant whose answer the
+	// ack will carry (answers); publish sends that connection neither the answer's event nor
+	// the participant's view.
+	answering map[string]*client
+
 	// dirty are the clients sent something in this step, which flushSends queues.
 	dirty []*client
 
@@ -442,6 +447,8 @@ func (h *hub) publish(entries []session.Entry) {
 	allWorlds, private := false, false
 	worlds := map[string]bool{}
 	mes := map[string]bool{}
+	// The participants whose view changed only by answers their own ack will carry.
+	byAck := map[string]bool{}
 	removed := map[string]bool{}
 	frames := make([]*frame, len(entries))
 	for i, e := range entries {
@@ -461,18 +468,25 @@ func (h *hub) publish(entries []session.Entry) {
 			}
 		}
 		switch kind {
-		case session.EvAnswer, session.EvRubric:
+		case session.EvAnswer:
+			if h.answering[e.Participant] != nil && !mes[e.Participant] {
+				byAck[e.Participant] = true
+			}
+			mes[e.Participant] = true
+		case session.EvRubric:
 			mes[e.Participant] = true
 		case session.EvAdvance:
 			// Only in self-paced worlds can moving on decide, and so reveal, a question; such a
 			// world is its one participant's, and has their id.
 			if st.Solo() {
 				mes[e.World] = true
+				delete(byAck, e.World)
 			}
 		case session.EvReveal:
 			for _, p := range st.Participants() {
 				if p.World() == e.World {
 					mes[p.ID()] = true
+					delete(byAck, p.ID())
 				}
 			}
 		case session.EvRemoved:
@@ -500,6 +514,9 @@ func (h *hub) publish(entries []session.Entry) {
 		for i, e := range entries {
 			if e.Participant != "" {
 				for _, c := range h.byPart[e.Participant] {
+					if e.Msg.Kind == session.EvAnswer && c == h.answering[e.Participant] {
+						continue // its ack carries the answer
+					}
 					h.send(c, frames[i])
 				}
 				for c := range h.facs {
@@ -554,8 +571,14 @@ func (h *hub) publish(entries []session.Entry) {
 		if p == nil || len(cs) == 0 {
 			continue
 		}
-		pm := prepare(server.MeMsg{Type: server.MsgMe, Seq: st.Seq(), Me: st.MeView(p)})
+		var pm *frame
 		for _, c := range cs {
+			if byAck[pid] && c == h.answering[pid] {
+				continue
+			}
+			if pm == nil {
+				pm = prepare(server.MeMsg{Type: server.MsgMe, Seq: st.Seq(), Me: st.MeView(p)})
+			}
 			h.send(c, pm)
 		}
 	}

@@ -100,24 +100,53 @@ func (s *State) MeView(p *Participant) server.MeView {
 	}
 	var total *engine.Total
 	for _, a := range p.answers {
-		r := wd.w.Response(p.id, a.Question)
-		if r == nil {
+		ma, ok := s.myAnswer(wd, p, a)
+		if !ok {
 			continue
 		}
-		ma := server.MyAnswer{Question: a.Question, ID: a.ID, Answer: r.Answer, Seq: a.Seq, Statements: []server.StatementView{}}
-		if s.revealed(wd, a.Question) {
-			sc := r.Score
-			ma.Score = &sc
-			ma.Statements = server.StatementsOf(s.lib.Corpus, &sc)
+		if ma.Score != nil {
 			if total == nil {
 				total = &engine.Total{}
 			}
-			total.Add(sc)
+			total.Add(*ma.Score)
 		}
 		v.Answers = append(v.Answers, ma)
 	}
 	v.Total = total
 	return v
+}
+
+// myAnswer is one answer as its participant sees it: with its score and passages once the
+// question is revealed.
+func (s *State) myAnswer(wd *world, p *Participant, a AnswerRef) (server.MyAnswer, bool) {
+	r := wd.w.Response(p.id, a.Question)
+	if r == nil {
+		return server.MyAnswer{}, false
+	}
+	ma := server.MyAnswer{Question: a.Question, ID: a.ID, Answer: r.Answer, Seq: a.Seq, Statements: []server.StatementView{}}
+	if s.revealed(wd, a.Question) {
+		sc := r.Score
+		ma.Score = &sc
+		ma.Statements = server.StatementsOf(s.lib.Corpus, &sc)
+	}
+	return ma, true
+}
+
+// NewAnswer is the answer with the client's id as participant p's view shows it, if that
+// answer is all their view gained from it: not yet revealed, so with no score to add to
+// their total. Then an ack can carry it instead of the whole view.
+func (s *State) NewAnswer(p *Participant, id string) (server.MyAnswer, bool) {
+	wd := s.worlds[p.world]
+	if wd == nil {
+		return server.MyAnswer{}, false
+	}
+	for i := len(p.answers) - 1; i >= 0; i-- {
+		if a := p.answers[i]; a.ID == id {
+			ma, ok := s.myAnswer(wd, p, a)
+			return ma, ok && ma.Score == nil
+		}
+	}
+	return server.MyAnswer{}, false
 }
 
 // aggLine is what a participant's line of the aggregates takes from their answers: the

@@ -134,6 +134,11 @@ export class Player {
           this.savePending();
           announce(t('q.received'));
         }
+        if (m.mine && this.me) {
+          // The answer as it now stands in this participant's view, instead of the whole view.
+          this.me.answers = this.me.answers.filter(a => a.question !== m.mine.question).concat([m.mine]);
+          this.settle();
+        }
         if (this.opts.onAck) this.opts.onAck(m);
         break;
       case 'error':
