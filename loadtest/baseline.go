@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -397,5 +398,81 @@ func PrintComparison(w io.Writer, p *Report, b *BaselineReport) {
 	}
 	if b.NotReady > 0 || b.Acked < b.Sent {
 		fmt.Fprintf(w, "baseline: %d client-rounds never complete, %d of %d answers acked\n", b.NotReady, b.Acked, b.Sent)
+	}
+}
+
+// RatioSpread is one measure over several runs: the medians of paraat's and the baseline's
+// figures, and the median, lowest and highest of the runs' ratios.
+type RatioSpread struct {
+	Measure  string  `json:"measure"`
+	Unit     string  `json:"unit"`
+	Runs     int     `json:"runs"`
+	Paraat   float64 `json:"paraat"`
+	Baseline float64 `json:"baseline"`
+	Ratio    float64 `json:"ratio"`
+	Min      float64 `json:"min"`
+	Max      float64 `json:"max"`
+}
+
+// Spread sums up the ratios of several runs, measure by measure, in the order the first run
+// lists them. A measure missing from a run is summed up over the runs that have it.
+func Spread(runs [][]Ratio) []RatioSpread {
+	var order []string
+	by := map[string][]Ratio{}
+	for _, run := range runs {
+		for _, r := range run {
+			if _, ok := by[r.Measure]; !ok {
+				order = append(order, r.Measure)
+			}
+			by[r.Measure] = append(by[r.Measure], r)
+		}
+	}
+	out := make([]RatioSpread, 0, len(order))
+	for _, m := range order {
+		rs := by[m]
+		var ps, bs, qs []float64
+		for _, r := range rs {
+			ps, bs = append(ps, r.Paraat), append(bs, r.Baseline)
+			if r.Baseline != 0 {
+				qs = append(qs, r.Ratio)
+			}
+		}
+		s := RatioSpread{Measure: m, Unit: rs[0].Unit, Runs: len(rs), Paraat: median(ps), Baseline: median(bs)}
+		if len(qs) > 0 {
+			s.Ratio, s.Min, s.Max = median(qs), slices.Min(qs), slices.Max(qs)
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// median is the middle value, or the mean of the two middle values of an even count.
+func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	if n := len(s); n%2 == 1 {
+		return s[n/2]
+	} else {
+		return (s[n/2-1] + s[n/2]) / 2
+	}
+}
+
+// PrintSpread prints Spread as a table.
+func PrintSpread(w io.Writer, spread []RatioSpread) {
+	runs := 0
+	for _, s := range spread {
+		runs = max(runs, s.Runs)
+	}
+	fmt.Fprintf(w, "\nparaat next to the baseline, %d runs (medians; ratio = paraat / baseline, median [lowest–highest])\n", runs)
+	fmt.Fprintf(w, "%-46s %12s %12s %8s %15s\n", "measure", "paraat", "baseline", "ratio", "spread")
+	for _, s := range spread {
+		ratio, spreadText := "—", ""
+		if s.Ratio != 0 {
+			ratio, spreadText = fmt.Sprintf("%.2f", s.Ratio), fmt.Sprintf("[%.2f–%.2f]", s.Min, s.Max)
+		}
+		fmt.Fprintf(w, "%-46s %9.2f %-3s %9.2f %-3s %7s %15s\n", s.Measure, s.Paraat, s.Unit, s.Baseline, s.Unit, ratio, spreadText)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"net/http/httptest"
 	"path/filepath"
+	"reflect"
 	"testing"
 	"time"
 
@@ -79,5 +80,31 @@ func testBaseline(t *testing.T, cfg loadtest.BaselineConfig) {
 	// The ratios line up the same measures; a run without a paraat side has nothing to divide.
 	if got := loadtest.Compare(&loadtest.Report{}, rep); len(got) == 0 {
 		t.Error("Compare found no measure of the baseline run")
+	}
+}
+
+// TestSpread sums up runs: medians of odd and even counts, the spread of the ratios, a measure
+// missing from a run, and a baseline of zero (no ratio).
+func TestSpread(t *testing.T) {
+	r := func(m string, p, b float64) loadtest.Ratio {
+		q := 0.0
+		if b != 0 {
+			q = p / b
+		}
+		return loadtest.Ratio{Measure: m, Unit: "ms", Paraat: p, Baseline: b, Ratio: q}
+	}
+	got := loadtest.Spread([][]loadtest.Ratio{
+		{r("ack", 2, 1), r("inject", 10, 10), r("cpu", 1, 0)},
+		{r("ack", 6, 2), r("inject", 30, 10)},
+		{r("ack", 4, 1), r("inject", 20, 10)},
+		{r("ack", 9, 1)},
+	})
+	want := []loadtest.RatioSpread{
+		{Measure: "ack", Unit: "ms", Runs: 4, Paraat: 5, Baseline: 1, Ratio: 3.5, Min: 2, Max: 9},
+		{Measure: "inject", Unit: "ms", Runs: 3, Paraat: 20, Baseline: 10, Ratio: 2, Min: 1, Max: 3},
+		{Measure: "cpu", Unit: "ms", Runs: 1, Paraat: 1, Baseline: 0},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("Spread:\n got  %+v\n want %+v", got, want)
 	}
 }

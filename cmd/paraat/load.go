@@ -3,11 +3,13 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"strings"
 	"syscall"
 	"time"
@@ -41,7 +43,11 @@ comma-separated, for nodes already running.
 
 --baseline then runs the same clients against the baseline server ('paraat baseline': plain
 websocket broadcast and SQLite group-commit acks, as a separate process) and prints paraat's
-figure, the baseline's and their ratio for each measure.
+figure, the baseline's and their ratio for each measure. With --runs N the whole run, fresh
+servers included, is made N times and each measure is printed as the median of its ratios and
+their lowest and highest:
+
+  paraat load --participants 3000 --injects 3 --burst --baseline --runs 5
 `
 
 func runLoad(ctx context.Context, args []string, env func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -76,6 +82,7 @@ func runLoad(ctx context.Context, args []string, env func(string) string, stdin 
 	fl.DurationVar(&cfg.PhaseTimeout, "timeout", 60*time.Second, "how long to wait for the clients in each phase")
 	pprofDir := fl.String("pprof", "", "with a server the tool starts: write its CPU, heap and goroutine profiles to this folder")
 	withBaseline := fl.Bool("baseline", false, "also run the same workload against the baseline server and print the ratios")
+	runs := fl.Int("runs", 1, "with --baseline: make the whole run this many times, each on fresh servers, and print the median and spread of every ratio")
 	asJSON := fl.Bool("json", false, "print the report as JSON")
 	quiet := fl.Bool("q", false, "no progress lines")
 	if err := fl.Parse(args); err != nil {
@@ -87,6 +94,13 @@ func runLoad(ctx context.Context, args []string, env func(string) string, stdin 
 	}
 	if !*quiet {
 		cfg.Log = stderr
+	}
+	if *runs > 1 {
+		if !*withBaseline {
+			fmt.Fprintln(stderr, "paraat load: --runs needs --baseline")
+			return 2
+		}
+		return repeatLoad(ctx, *runs, args, *asJSON, stdout, stderr)
 	}
 	if err := raiseFileLimit(uint64(cfg.Participants + 1024)); err != nil {
 		fmt.Fprintf(stderr, "paraat load: %v\n", err)
@@ -219,6 +233,54 @@ func runLoad(ctx context.Context, args []string, env func(string) string, stdin 
 		return 0
 	}
 	if !rep.ExactlyOnce.OK || rep.Reconnect.StateLost > 0 || rep.Reconnect.ResendFailed > 0 {
+		return 1
+	}
+	return 0
+}
+
+// repeatLoad makes a --baseline run n times, each by a process of its own with fresh servers,
+// and prints every measure's median ratio and spread. It fails if any run failed (its
+// exactly-once check included), after printing what the runs measured.
+func repeatLoad(ctx context.Context, n int, args []string, asJSON bool, stdout, stderr io.Writer) int {
+	exe, err := os.Executable()
+	if err != nil {
+		fmt.Fprintf(stderr, "paraat load: %v\n", err)
+		return 1
+	}
+	// A later flag wins: each run is one run, printed as JSON, without progress lines.
+	child := append(append([]string{"load"}, args...), "--runs=1", "--json", "-q")
+	var all [][]loadtest.Ratio
+	failed := 0
+	for i := range n {
+		var out strings.Builder
+		cmd := exec.CommandContext(ctx, exe, child...)
+		cmd.Stdout, cmd.Stderr = &out, stderr
+		runErr := cmd.Run()
+		var res struct {
+			Ratios []loadtest.Ratio `json:"ratios"`
+		}
+		if err := json.Unmarshal([]byte(out.String()), &res); err != nil || len(res.Ratios) == 0 {
+			fmt.Fprintf(stderr, "paraat load: run %d of %d printed no ratios (%v)\n", i+1, n, errors.Join(runErr, err))
+			failed++
+			continue
+		}
+		if runErr != nil {
+			fmt.Fprintf(stderr, "paraat load: run %d of %d failed: %v\n", i+1, n, runErr)
+			failed++
+		}
+		all = append(all, res.Ratios)
+		fmt.Fprintf(stderr, "paraat load: run %d of %d done\n", i+1, n)
+	}
+	spread := loadtest.Spread(all)
+	if asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		enc.Encode(map[string]any{"runs": all, "spread": spread})
+	} else {
+		loadtest.PrintSpread(stdout, spread)
+	}
+	if failed > 0 {
+		fmt.Fprintf(stdout, "%d of %d runs failed\n", failed, n)
 		return 1
 	}
 	return 0
