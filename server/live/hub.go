@@ -100,7 +100,7 @@ type hub struct {
 	// about the session's time, so it uses the system clock.
 	aggTimer *time.Timer
 	aggLast  time.Time
-	aggCost  time.Duration // what building the last aggregates took
+	aggCost  time.Duration // what building and encoding the last aggregates took
 	aggBusy  bool          // aggregates are being encoded
 	aggAgain bool          // and the room changed meanwhile
 }
@@ -622,8 +622,8 @@ func (h *hub) sendAggregates() {
 }
 
 // aggGap is the shortest time between two aggregates: aggInterval, or ten times what building
-// the last one took the hub, so that in a large room the overview never takes more than a
-// tenth of the hub's time from the answers.
+// and encoding the last one took, so that in a large room the overview never takes more than
+// a tenth of the session's time from the answers.
 func (h *hub) aggGap() time.Duration { return max(aggInterval, 10*h.aggCost) }
 
 // flushAggregates builds the overview on the hub and leaves encoding it, which in a large room
@@ -640,12 +640,15 @@ func (h *hub) flushAggregates() {
 	start := time.Now()
 	h.aggLast = start
 	msg := server.AggregatesMsg{Type: server.MsgAggregates, Seq: h.st.Seq(), Aggregates: h.st.Aggregates(h.connected())}
-	h.aggCost = time.Since(start)
+	built := time.Since(start)
 	h.aggBusy = true
 	go func() {
+		t := time.Now()
 		pm := prepare(msg)
+		encoded := time.Since(t)
 		deliver := func() {
 			h.aggBusy = false
+			h.aggCost = built + encoded
 			for c := range h.facs {
 				h.send(c, pm)
 			}

@@ -173,7 +173,7 @@ func (s *State) aggLine(p *Participant) *aggLine {
 // Each participant's line is kept between calls until a record changes it: in a burst of
 // answers only the lines of those who answered are built again.
 func (s *State) Aggregates(connected map[string]int) server.Aggregates {
-	ag := server.Aggregates{Participants: []server.ParticipantAgg{}, Teams: []server.TeamAgg{},
+	ag := server.Aggregates{Participants: make([]server.ParticipantAgg, 0, len(s.order)), Teams: []server.TeamAgg{},
 		Questions: []server.QuestionAgg{}, Worlds: []server.WorldAgg{}}
 	teams := map[string]*engine.Total{}
 	if s.aggLines == nil {
