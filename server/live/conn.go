@@ -140,6 +140,9 @@ func (c *client) writePump(o Options) {
 		c.ws.Close()
 	}()
 	nc := c.ws.NetConn()
+	if u, ok := nc.(interface{ Unwrap() net.Conn }); ok {
+		nc = u.Unwrap() // the socket itself, which writes net.Buffers with writev
+	}
 	for {
 		select {
 		case f, ok := <-c.send:
@@ -238,6 +241,12 @@ func (m *Manager) refuse(c *client, h *hub, ref string, err error) {
 		RetryAfterMS: e.RetryAfterMS, Reference: e.Reference}))
 }
 
+// frameWaiter is the socket under a websocket of the server (server/wsconn.go).
+type frameWaiter interface {
+	WaitFrame() error
+	OnPong(func())
+}
+
 // readPump is the connection's only reader.
 func (m *Manager) readPump(ctx context.Context, c *client, user *server.User) {
 	var h *hub
@@ -256,12 +265,18 @@ func (m *Manager) readPump(ctx context.Context, c *client, user *server.User) {
 	ws.SetReadDeadline(time.Now().Add(m.opts.HelloTimeout))
 	// A pong proves the peer is there, not who it is: until a join, resume or watch succeeds
 	// the hello deadline stands, however many pongs come.
-	ws.SetPongHandler(func(string) error {
+	pong := func() {
 		if h != nil {
 			ws.SetReadDeadline(time.Now().Add(m.opts.PongWait))
 		}
-		return nil
-	})
+	}
+	ws.SetPongHandler(func(string) error { pong(); return nil })
+	// The socket under the server's websockets answers pongs itself and can wait for a next
+	// frame before the frame parser is entered (server/wsconn.go).
+	fw, _ := ws.NetConn().(frameWaiter)
+	if fw != nil {
+		fw.OnPong(pong)
+	}
 	b := bucket{tokens: server.MessageBurst, last: time.Now()}
 	// Pings count against the rate limit like any frame; over it they get no pong.
 	ws.SetPingHandler(func(data string) error {
@@ -279,16 +294,27 @@ func (m *Manager) readPump(ctx context.Context, c *client, user *server.User) {
 		}
 		return err
 	})
+	ended := func(err error) {
+		var ne interface{ Timeout() bool }
+		switch {
+		case errors.Is(err, errFlood):
+			c.shut(websocket.ClosePolicyViolation, "rate limit exceeded")
+		case h == nil && errors.As(err, &ne) && ne.Timeout():
+			c.shut(server.CloseNoHello, "no join, resume or watch")
+		}
+	}
 	for {
+		// Waiting here, not in the frame parser, is what lets the runtime shrink this
+		// goroutine's stack while the client is quiet.
+		if fw != nil {
+			if err := fw.WaitFrame(); err != nil {
+				ended(err)
+				return
+			}
+		}
 		typ, r, err := ws.NextReader()
 		if err != nil {
-			var ne interface{ Timeout() bool }
-			switch {
-			case errors.Is(err, errFlood):
-				c.shut(websocket.ClosePolicyViolation, "rate limit exceeded")
-			case h == nil && errors.As(err, &ne) && ne.Timeout():
-				c.shut(server.CloseNoHello, "no join, resume or watch")
-			}
+			ended(err)
 			return
 		}
 		if h != nil {
