@@ -32,10 +32,19 @@ type frame struct {
 // into is copied once, into the frame with its header.
 var encoders = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
+// maxPooledEncoder is the largest encoding buffer kept for reuse. The facilitator's messages
+// grow with the room (thousands of participants: hundreds of KiB); kept in the pool, such a
+// buffer would stay in memory for good, one per processor.
+const maxPooledEncoder = 64 << 10
+
 // prepare serialises a server message once, for any number of connections.
 func prepare(v any) *frame {
 	buf := encoders.Get().(*bytes.Buffer)
-	defer encoders.Put(buf)
+	defer func() {
+		if buf.Cap() <= maxPooledEncoder {
+			encoders.Put(buf)
+		}
+	}()
 	buf.Reset()
 	if err := json.NewEncoder(buf).Encode(v); err != nil {
 		panic(fmt.Sprintf("live: encoding %T: %v", v, err)) // the message types cannot fail
@@ -332,7 +341,21 @@ func (m *Manager) readPump(ctx context.Context, c *client, user *server.User) {
 			continue
 		}
 		var ok bool
-		if h, ok = m.message(ctx, c, h, &b, typ, data, user); !ok {
+		if h == nil {
+			// A hello (join, resume or watch) looks the session up in the store, deep in the
+			// stack. It runs on a goroutine that ends with it, so that the reader's stack does
+			// not keep that depth for the rest of the connection: a stack shrinks by half per
+			// collection, and only while the goroutine uses less than a quarter of it.
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				h, ok = m.message(ctx, c, h, &b, typ, data, user)
+			}()
+			<-done
+		} else {
+			h, ok = m.message(ctx, c, h, &b, typ, data, user)
+		}
+		if !ok {
 			return
 		}
 	}
