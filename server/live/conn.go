@@ -77,9 +77,10 @@ func newFrame(payload []byte) *frame {
 	return &frame{data: b}
 }
 
-// client is one websocket connection. The hub goroutine sets pid, world and facilitator; send
-// is guarded by mu so that the hub and the reader can queue without racing a close. A client
-// names its participant by id, never by pointer: a reload replaces the state's participants.
+// client is one websocket connection. The hub goroutine sets pid, world and facilitator; the
+// queue is guarded by mu so that the hub and the reader can queue without racing a close. A
+// client names its participant by id, never by pointer: a reload replaces the state's
+// participants.
 type client struct {
 	ws          *websocket.Conn
 	pid         string // the participant; "" for a facilitator
@@ -90,11 +91,28 @@ type client struct {
 	// connection, and what the hub sends it goes back as the command's result.
 	proxy bool
 
-	mu        sync.Mutex
-	send      chan *frame
+	mu sync.Mutex
+	// queue holds the frames the writer has not taken yet. It is a slice, not a channel of
+	// limit frames, so that a connection with nothing to send holds little: it keeps a small
+	// array for the next frames, and none after a long backlog.
+	queue     []*frame
+	limit     int           // frames queued at which the client is a slow consumer
+	wake      chan struct{} // capacity 1: the queue or the close changed
 	closed    bool
 	closeCode int
 	closeText string
+}
+
+// newClient is a client whose queue holds limit frames before it is closed as slow.
+func newClient(limit int) *client {
+	return &client{limit: limit, wake: make(chan struct{}, 1)}
+}
+
+func (c *client) signal() {
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
 }
 
 // enqueue queues a message without blocking; false if the client is closed or its queue is
@@ -105,14 +123,14 @@ func (c *client) enqueue(pm *frame) bool {
 	if c.closed {
 		return false
 	}
-	select {
-	case c.send <- pm:
-		return true
-	default:
+	if len(c.queue) >= c.limit {
 		c.closed, c.closeCode, c.closeText = true, server.CloseSlowConsumer, "slow consumer"
-		close(c.send)
+		c.signal()
 		return false
 	}
+	c.queue = append(c.queue, pm)
+	c.signal()
+	return true
 }
 
 // shut makes the writer send a close frame with code and stop; idempotent.
@@ -123,7 +141,7 @@ func (c *client) shut(code int, text string) {
 		return
 	}
 	c.closed, c.closeCode, c.closeText = true, code, text
-	close(c.send)
+	c.signal()
 }
 
 func (c *client) closeInfo() (int, string) {
@@ -132,10 +150,33 @@ func (c *client) closeInfo() (int, string) {
 	return c.closeCode, c.closeText
 }
 
+// keptQueue is the largest queue array kept once the writer emptied it.
+const keptQueue = 8
+
+// take moves up to len(dst) queued frames, oldest first, into dst: how many, and whether the
+// client is closed with nothing left to take.
+func (c *client) take(dst []*frame) (n int, closing bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n = copy(dst, c.queue)
+	rest := copy(c.queue, c.queue[n:])
+	clear(c.queue[rest:])
+	c.queue = c.queue[:rest]
+	if rest == 0 && cap(c.queue) > keptQueue {
+		c.queue = nil
+	}
+	return n, c.closed && rest == 0
+}
+
 // maxCoalesce is how many queued frames the writer sends in one system call at most.
 const maxCoalesce = 32
 
-var batches = sync.Pool{New: func() any { return new([maxCoalesce][]byte) }}
+type batch struct {
+	frames [maxCoalesce]*frame
+	data   [maxCoalesce][]byte
+}
+
+var batches = sync.Pool{New: func() any { return new(batch) }}
 
 // writePump is the connection's only writer of data frames. It sends whatever is queued in
 // one writev: a broadcast that gives a client an event and a new view costs one system call,
@@ -154,54 +195,45 @@ func (c *client) writePump(o Options) {
 	}
 	for {
 		select {
-		case f, ok := <-c.send:
-			closing := !ok
+		case <-c.wake:
 			// The batch comes from a pool, not this goroutine's stack, which then stays small
 			// enough for the runtime to shrink while the writer waits.
-			bp := batches.Get().(*[maxCoalesce][]byte)
-			batch := bp[:0]
-			if ok {
-				batch = append(batch, f.data)
-			}
-		drain:
-			for ok && len(batch) < maxCoalesce {
-				select {
-				case f, ok = <-c.send:
-					if !ok {
-						closing = true
-						break drain
+			b := batches.Get().(*batch)
+			for {
+				n, closing := c.take(b.frames[:])
+				if n > 0 {
+					for i, f := range b.frames[:n] {
+						b.data[i] = f.data
 					}
-					batch = append(batch, f.data)
-				default:
-					break drain
+					nc.SetWriteDeadline(time.Now().Add(o.WriteWait))
+					nb := net.Buffers(b.data[:n])
+					written, err := nb.WriteTo(nc) // writev
+					clear(b.frames[:n])
+					clear(b.data[:n])
+					if err != nil {
+						batches.Put(b)
+						c.shut(0, "")
+						return
+					}
+					if c.stats != nil {
+						c.stats.frames.Add(int64(n))
+						c.stats.writes.Add(1)
+						c.stats.bytes.Add(written)
+					}
 				}
-			}
-			if len(batch) > 0 {
-				nc.SetWriteDeadline(time.Now().Add(o.WriteWait))
-				nb := net.Buffers(batch)
-				n, err := nb.WriteTo(nc) // writev
-				clear(bp[:])
-				batches.Put(bp)
-				if err != nil {
-					c.shut(0, "")
+				if closing {
+					batches.Put(b)
+					code, text := c.closeInfo()
+					if code != 0 {
+						c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, text), time.Now().Add(o.WriteWait))
+					}
 					return
 				}
-				if c.stats != nil {
-					c.stats.frames.Add(int64(len(batch)))
-					c.stats.writes.Add(1)
-					c.stats.bytes.Add(n)
+				if n < maxCoalesce {
+					break // the queue is empty: wait for the next signal
 				}
 			}
-			if len(batch) == 0 {
-				batches.Put(bp)
-			}
-			if closing {
-				code, text := c.closeInfo()
-				if code != 0 {
-					c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, text), time.Now().Add(o.WriteWait))
-				}
-				return
-			}
+			batches.Put(b)
 		case <-ping.C:
 			if err := c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(o.WriteWait)); err != nil {
 				c.shut(0, "")
