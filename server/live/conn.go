@@ -119,17 +119,24 @@ func (c *client) signal() {
 // full (then it is closed as a slow consumer).
 func (c *client) enqueue(pm *frame) bool {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	if c.closed {
+		c.mu.Unlock()
 		return false
 	}
 	if len(c.queue) >= c.limit {
 		c.closed, c.closeCode, c.closeText = true, server.CloseSlowConsumer, "slow consumer"
+		c.mu.Unlock()
 		c.signal()
 		return false
 	}
 	c.queue = append(c.queue, pm)
-	c.signal()
+	first := len(c.queue) == 1
+	c.mu.Unlock()
+	// The writer takes everything queued when it wakes, and looks again after a full batch:
+	// only a frame that finds the queue empty needs to wake it.
+	if first {
+		c.signal()
+	}
 	return true
 }
 
