@@ -64,8 +64,9 @@ type MemoryReport struct {
 	Measured bool
 	// RSSPerConn is the growth of the resident set divided by the connections.
 	RSSPerConn float64
-	// GoPerConn is the growth of the Go heap and stacks in use divided by the connections.
-	GoPerConn float64
+	// GoPerConn is the growth of the Go heap and stacks in use divided by the connections;
+	// StackPerConn is the stacks' part of it.
+	GoPerConn, StackPerConn float64
 	// GoroutinesPerConn should be 2: one reader, one writer.
 	GoroutinesPerConn   float64
 	RSSBefore, RSSAfter int64
@@ -158,6 +159,7 @@ func (r *Report) memory() {
 	m.RSSBefore, m.RSSAfter = b.RSS, a.RSS
 	m.RSSPerConn = float64(a.RSS-b.RSS) / float64(n)
 	m.GoPerConn = float64(int64(a.HeapInuse+a.StackInuse)-int64(b.HeapInuse+b.StackInuse)) / float64(n)
+	m.StackPerConn = float64(int64(a.StackInuse)-int64(b.StackInuse)) / float64(n)
 	m.GoroutinesPerConn = float64(a.Goroutines-b.Goroutines) / float64(n)
 }
 
@@ -183,8 +185,8 @@ func (r *Report) Print(w io.Writer) {
 	p("connect             %d joined, %d failed in %s: %.0f/s; per join %s", c.Joined, c.Failed,
 		c.Elapsed.Round(time.Millisecond), c.PerSecond, c.Latency)
 	if m := r.Memory; m.Measured {
-		p("server memory       %.1f KiB RSS per connection (%.0f → %.0f MiB), %.1f KiB Go heap+stacks, %.2f goroutines",
-			m.RSSPerConn/1024, float64(m.RSSBefore)/(1<<20), float64(m.RSSAfter)/(1<<20), m.GoPerConn/1024, m.GoroutinesPerConn)
+		p("server memory       %.1f KiB RSS per connection (%.0f → %.0f MiB), %.1f KiB Go heap+stacks (stacks %.1f), %.2f goroutines",
+			m.RSSPerConn/1024, float64(m.RSSBefore)/(1<<20), float64(m.RSSAfter)/(1<<20), m.GoPerConn/1024, m.StackPerConn/1024, m.GoroutinesPerConn)
 	} else {
 		p("server memory       not measured (no access to /api/metrics)")
 	}

@@ -323,7 +323,9 @@ func (s *Server) handleWS(w http.ResponseWriter, r *http.Request) {
 		s.refuse(w, r, err)
 		return
 	}
-	ws, err := s.upgrader.Upgrade(w, r, nil)
+	// The socket is read through a frameConn (wsconn.go): an idle connection holds no read
+	// buffer, and its reader waits in a shallow stack.
+	ws, err := s.upgrader.Upgrade(hijackFramed{w}, r, nil)
 	if err != nil {
 		s.conns.give(addr)
 		return // the upgrader has answered
@@ -334,9 +336,12 @@ func (s *Server) handleWS(w http.ResponseWriter, r *http.Request) {
 	// The connection outlives the request: it stops when the client or the live layer closes it.
 	// It runs on a goroutine of its own so that this one returns and net/http lets go of the
 	// request's buffers and deep stack: with thousands of connections that is most of the
-	// memory each costs.
+	// memory each costs. For the same reason its context is a new one with the client's
+	// address, not the request's (which holds net/http's contexts of the request and the
+	// connection).
+	ctx := WithClientAddr(context.Background(), addr)
 	go func() {
-		s.cfg.Live.Serve(WithClientAddr(context.WithoutCancel(r.Context()), addr), ws, user)
+		s.cfg.Live.Serve(ctx, ws, user)
 		if user != nil {
 			s.sockets.remove(user.Name, ws)
 		}

@@ -151,9 +151,10 @@ func New(cfg Config) (*Server, error) {
 			s.origins[strings.ToLower(u.Scheme+"://"+u.Host)] = true
 		}
 	}
-	// Small read buffers and no write buffer of its own per connection: client messages are
-	// small, and the live layer writes frames it has serialised once (see live/conn.go).
-	s.upgrader = websocket.Upgrader{ReadBufferSize: 1024, WriteBufferPool: &sync.Pool{}, CheckOrigin: s.originOK,
+	// A small read buffer (the socket is read through a frameConn's pooled buffer, wsconn.go)
+	// and no write buffer of its own per connection: the live layer writes frames it has
+	// serialised once (see live/conn.go).
+	s.upgrader = websocket.Upgrader{ReadBufferSize: wsReadBufferSize, WriteBufferPool: &sync.Pool{}, CheckOrigin: s.originOK,
 		Error: func(w http.ResponseWriter, r *http.Request, status int, reason error) {
 			code, msg := EInvalid, reason.Error()
 			if status == http.StatusForbidden {

@@ -497,7 +497,8 @@ func (h *hub) runRemote(cmds []server.Command) {
 			}
 			continue
 		}
-		j.proxy = &client{proxy: true, pid: rc.PID, facilitator: rc.Fac, send: make(chan *frame, 16)}
+		j.proxy = newClient(16)
+		j.proxy.proxy, j.proxy.pid, j.proxy.facilitator = true, rc.PID, rc.Fac
 		if p := h.st.Participant(rc.PID); p != nil {
 			j.proxy.world = p.World()
 		}
@@ -537,17 +538,10 @@ func (h *hub) runRemote(cmds []server.Command) {
 	for i, j := range jobs {
 		j.res.Seq = h.st.Seq()
 		if j.proxy != nil {
-		drain:
-			for {
-				select {
-				case f, ok := <-j.proxy.send:
-					if !ok {
-						break drain
-					}
-					j.res.Frames = append(j.res.Frames, f.data)
-				default:
-					break drain
-				}
+			var fs [16]*frame
+			n, _ := j.proxy.take(fs[:])
+			for _, f := range fs[:n] {
+				j.res.Frames = append(j.res.Frames, f.data)
 			}
 		}
 		done[i] = j.cmd

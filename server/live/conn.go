@@ -54,10 +54,19 @@ func joinFrames(fs []*frame) *frame {
 // into is copied once, into the frame with its header.
 var encoders = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
+// maxPooledEncoder is the largest encoding buffer kept for reuse. The facilitator's messages
+// grow with the room (thousands of participants: hundreds of KiB); kept in the pool, such a
+// buffer would stay in memory for good, one per processor.
+const maxPooledEncoder = 64 << 10
+
 // prepare serialises a server message once, for any number of connections.
 func prepare(v any) *frame {
 	buf := encoders.Get().(*bytes.Buffer)
-	defer encoders.Put(buf)
+	defer func() {
+		if buf.Cap() <= maxPooledEncoder {
+			encoders.Put(buf)
+		}
+	}()
 	buf.Reset()
 	if err := json.NewEncoder(buf).Encode(v); err != nil {
 		panic(fmt.Sprintf("live: encoding %T: %v", v, err)) // the message types cannot fail
@@ -90,9 +99,10 @@ func newFrame(payload []byte) *frame {
 	return &frame{data: b, msgs: 1}
 }
 
-// client is one websocket connection. The hub goroutine sets pid, world and facilitator; send
-// is guarded by mu so that the hub and the reader can queue without racing a close. A client
-// names its participant by id, never by pointer: a reload replaces the state's participants.
+// client is one websocket connection. The hub goroutine sets pid, world and facilitator; the
+// queue is guarded by mu so that the hub and the reader can queue without racing a close. A
+// client names its participant by id, never by pointer: a reload replaces the state's
+// participants.
 type client struct {
 	ws          *websocket.Conn
 	pid         string // the participant; "" for a facilitator
@@ -105,29 +115,53 @@ type client struct {
 	// pending: what the hub sent it in the current step (hub goroutine only).
 	pending []*frame
 
-	mu        sync.Mutex
-	send      chan *frame
+	mu sync.Mutex
+	// queue holds the frames the writer has not taken yet. It is a slice, not a channel of
+	// limit frames, so that a connection with nothing to send holds little: it keeps a small
+	// array for the next frames, and none after a long backlog.
+	queue     []*frame
+	limit     int           // frames queued at which the client is a slow consumer
+	wake      chan struct{} // capacity 1: the queue or the close changed
 	closed    bool
 	closeCode int
 	closeText string
+}
+
+// newClient is a client whose queue holds limit frames before it is closed as slow.
+func newClient(limit int) *client {
+	return &client{limit: limit, wake: make(chan struct{}, 1)}
+}
+
+func (c *client) signal() {
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
 }
 
 // enqueue queues a message without blocking; false if the client is closed or its queue is
 // full (then it is closed as a slow consumer).
 func (c *client) enqueue(pm *frame) bool {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	if c.closed {
+		c.mu.Unlock()
 		return false
 	}
-	select {
-	case c.send <- pm:
-		return true
-	default:
+	if len(c.queue) >= c.limit {
 		c.closed, c.closeCode, c.closeText = true, server.CloseSlowConsumer, "slow consumer"
-		close(c.send)
+		c.mu.Unlock()
+		c.signal()
 		return false
 	}
+	c.queue = append(c.queue, pm)
+	first := len(c.queue) == 1
+	c.mu.Unlock()
+	// The writer takes everything queued when it wakes, and looks again after a full batch:
+	// only a frame that finds the queue empty needs to wake it.
+	if first {
+		c.signal()
+	}
+	return true
 }
 
 // shut makes the writer send a close frame with code and stop; idempotent.
@@ -138,7 +172,7 @@ func (c *client) shut(code int, text string) {
 		return
 	}
 	c.closed, c.closeCode, c.closeText = true, code, text
-	close(c.send)
+	c.signal()
 }
 
 func (c *client) closeInfo() (int, string) {
@@ -147,10 +181,33 @@ func (c *client) closeInfo() (int, string) {
 	return c.closeCode, c.closeText
 }
 
+// keptQueue is the largest queue array kept once the writer emptied it.
+const keptQueue = 8
+
+// take moves up to len(dst) queued frames, oldest first, into dst: how many, and whether the
+// client is closed with nothing left to take.
+func (c *client) take(dst []*frame) (n int, closing bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n = copy(dst, c.queue)
+	rest := copy(c.queue, c.queue[n:])
+	clear(c.queue[rest:])
+	c.queue = c.queue[:rest]
+	if rest == 0 && cap(c.queue) > keptQueue {
+		c.queue = nil
+	}
+	return n, c.closed && rest == 0
+}
+
 // maxCoalesce is how many queued frames the writer sends in one system call at most.
 const maxCoalesce = 32
 
-var batches = sync.Pool{New: func() any { return new([maxCoalesce][]byte) }}
+type batch struct {
+	frames [maxCoalesce]*frame
+	data   [maxCoalesce][]byte
+}
+
+var batches = sync.Pool{New: func() any { return new(batch) }}
 
 // writePump is the connection's only writer of data frames. It sends whatever is queued in
 // one writev: a broadcast that gives a client an event and a new view costs one system call,
@@ -164,59 +221,52 @@ func (c *client) writePump(o Options) {
 		c.ws.Close()
 	}()
 	nc := c.ws.NetConn()
+	if u, ok := nc.(interface{ Unwrap() net.Conn }); ok {
+		nc = u.Unwrap() // the socket itself, which writes net.Buffers with writev
+	}
 	for {
 		select {
-		case f, ok := <-c.send:
-			closing := !ok
+		case <-c.wake:
 			// The batch comes from a pool, not this goroutine's stack, which then stays small
 			// enough for the runtime to shrink while the writer waits.
-			bp := batches.Get().(*[maxCoalesce][]byte)
-			batch := bp[:0]
-			msgs := 0
-			if ok {
-				batch = append(batch, f.data)
-				msgs += f.msgs
-			}
-		drain:
-			for ok && len(batch) < maxCoalesce {
-				select {
-				case f, ok = <-c.send:
-					if !ok {
-						closing = true
-						break drain
+			b := batches.Get().(*batch)
+			for {
+				n, closing := c.take(b.frames[:])
+				if n > 0 {
+					msgs := 0
+					for i, f := range b.frames[:n] {
+						b.data[i] = f.data
+						msgs += f.msgs
 					}
-					batch = append(batch, f.data)
-					msgs += f.msgs
-				default:
-					break drain
+					nc.SetWriteDeadline(time.Now().Add(o.WriteWait))
+					nb := net.Buffers(b.data[:n])
+					written, err := nb.WriteTo(nc) // writev
+					clear(b.frames[:n])
+					clear(b.data[:n])
+					if err != nil {
+						batches.Put(b)
+						c.shut(0, "")
+						return
+					}
+					if c.stats != nil {
+						c.stats.frames.Add(int64(msgs))
+						c.stats.writes.Add(1)
+						c.stats.bytes.Add(written)
+					}
 				}
-			}
-			if len(batch) > 0 {
-				nc.SetWriteDeadline(time.Now().Add(o.WriteWait))
-				nb := net.Buffers(batch)
-				n, err := nb.WriteTo(nc) // writev
-				clear(bp[:])
-				batches.Put(bp)
-				if err != nil {
-					c.shut(0, "")
+				if closing {
+					batches.Put(b)
+					code, text := c.closeInfo()
+					if code != 0 {
+						c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, text), time.Now().Add(o.WriteWait))
+					}
 					return
 				}
-				if c.stats != nil {
-					c.stats.frames.Add(int64(msgs))
-					c.stats.writes.Add(1)
-					c.stats.bytes.Add(n)
+				if n < maxCoalesce {
+					break // the queue is empty: wait for the next signal
 				}
 			}
-			if len(batch) == 0 {
-				batches.Put(bp)
-			}
-			if closing {
-				code, text := c.closeInfo()
-				if code != 0 {
-					c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, text), time.Now().Add(o.WriteWait))
-				}
-				return
-			}
+			batches.Put(b)
 		case <-ping.C:
 			if err := c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(o.WriteWait)); err != nil {
 				c.shut(0, "")
@@ -265,6 +315,12 @@ func (m *Manager) refuse(c *client, h *hub, ref string, err error) {
 		RetryAfterMS: e.RetryAfterMS, Reference: e.Reference}))
 }
 
+// frameWaiter is the socket under a websocket of the server (server/wsconn.go).
+type frameWaiter interface {
+	WaitFrame() error
+	OnPong(func())
+}
+
 // readPump is the connection's only reader.
 func (m *Manager) readPump(ctx context.Context, c *client, user *server.User) {
 	var h *hub
@@ -283,12 +339,18 @@ func (m *Manager) readPump(ctx context.Context, c *client, user *server.User) {
 	ws.SetReadDeadline(time.Now().Add(m.opts.HelloTimeout))
 	// A pong proves the peer is there, not who it is: until a join, resume or watch succeeds
 	// the hello deadline stands, however many pongs come.
-	ws.SetPongHandler(func(string) error {
+	pong := func() {
 		if h != nil {
 			ws.SetReadDeadline(time.Now().Add(m.opts.PongWait))
 		}
-		return nil
-	})
+	}
+	ws.SetPongHandler(func(string) error { pong(); return nil })
+	// The socket under the server's websockets answers pongs itself and can wait for a next
+	// frame before the frame parser is entered (server/wsconn.go).
+	fw, _ := ws.NetConn().(frameWaiter)
+	if fw != nil {
+		fw.OnPong(pong)
+	}
 	b := bucket{tokens: server.MessageBurst, last: time.Now()}
 	// Pings count against the rate limit like any frame; over it they get no pong.
 	ws.SetPingHandler(func(data string) error {
@@ -306,16 +368,27 @@ func (m *Manager) readPump(ctx context.Context, c *client, user *server.User) {
 		}
 		return err
 	})
+	ended := func(err error) {
+		var ne interface{ Timeout() bool }
+		switch {
+		case errors.Is(err, errFlood):
+			c.shut(websocket.ClosePolicyViolation, "rate limit exceeded")
+		case h == nil && errors.As(err, &ne) && ne.Timeout():
+			c.shut(server.CloseNoHello, "no join, resume or watch")
+		}
+	}
 	for {
+		// Waiting here, not in the frame parser, is what lets the runtime shrink this
+		// goroutine's stack while the client is quiet.
+		if fw != nil {
+			if err := fw.WaitFrame(); err != nil {
+				ended(err)
+				return
+			}
+		}
 		typ, r, err := ws.NextReader()
 		if err != nil {
-			var ne interface{ Timeout() bool }
-			switch {
-			case errors.Is(err, errFlood):
-				c.shut(websocket.ClosePolicyViolation, "rate limit exceeded")
-			case h == nil && errors.As(err, &ne) && ne.Timeout():
-				c.shut(server.CloseNoHello, "no join, resume or watch")
-			}
+			ended(err)
 			return
 		}
 		if h != nil {
@@ -333,7 +406,21 @@ func (m *Manager) readPump(ctx context.Context, c *client, user *server.User) {
 			continue
 		}
 		var ok bool
-		if h, ok = m.message(ctx, c, h, &b, typ, data, user); !ok {
+		if h == nil {
+			// A hello (join, resume or watch) looks the session up in the store, deep in the
+			// stack. It runs on a goroutine that ends with it, so that the reader's stack does
+			// not keep that depth for the rest of the connection: a stack shrinks by half per
+			// collection, and only while the goroutine uses less than a quarter of it.
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				h, ok = m.message(ctx, c, h, &b, typ, data, user)
+			}()
+			<-done
+		} else {
+			h, ok = m.message(ctx, c, h, &b, typ, data, user)
+		}
+		if !ok {
 			return
 		}
 	}

@@ -597,7 +597,8 @@ func (m *Manager) Serve(ctx context.Context, ws *websocket.Conn, user *server.Us
 	if user != nil {
 		queue *= facilitatorQueueFactor
 	}
-	c := &client{ws: ws, send: make(chan *frame, queue), stats: &m.stats}
+	c := newClient(queue)
+	c.ws, c.stats = ws, &m.stats
 	if !m.track(c) {
 		ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseGoingAway, "server shutting down"),
 			time.Now().Add(time.Second))
