@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -259,4 +260,92 @@ func TestFrameConnUnderGorilla(t *testing.T) {
 		t.Fatalf("server read ended with %v, want the client's close", err)
 	}
 	ws.Close()
+}
+
+// FuzzFrameConn writes any bytes as a client would and reads them back through a frameConn
+// the way the live reader does (WaitFrame at frame boundaries, Reads as large as a frame
+// could be). What comes out must be the input without the well-formed pongs at frame
+// boundaries, and no Read may cross the end of a frame; a stream that ends inside a frame
+// header or a pong ends the reads there. The model walks the frames by RFC 6455's header layout,
+// independently of frameConn.
+func FuzzFrameConn(f *testing.F) {
+	f.Add(append(text("hello"), pong("p")...))
+	f.Add(append(append(pong(""), text(strings.Repeat("x", 300))...), 0x81))
+	f.Add(clientFrame(0x82, make([]byte, 70000)))
+	f.Add([]byte{0x8a, 0xff, 0, 0, 0, 0, 0, 0, 0, 9, 1, 2, 3, 4, 5}) // a pong claiming a long payload: not well-formed
+	f.Fuzz(func(t *testing.T, in []byte) {
+		// The model: frame ends, and the bytes the library should see.
+		var want []byte
+		var ends []int // offsets in want where a frame ends
+		for b := in; len(b) > 0; {
+			if len(b) < 2 {
+				break // the stream ends inside a header: the library gets an error, not these bytes
+			}
+			hl, n := 2, int(b[1]&0x7f)
+			switch n {
+			case 126:
+				hl += 2
+			case 127:
+				hl += 8
+			}
+			if b[1]&0x80 != 0 {
+				hl += 4
+			}
+			if len(b) < hl {
+				break
+			}
+			switch n {
+			case 126:
+				n = int(binary.BigEndian.Uint16(b[2:]))
+			case 127:
+				n = int(min(binary.BigEndian.Uint64(b[2:]), uint64(len(b))))
+			}
+			size := min(hl+n, len(b))
+			if b[0] == 0x8a && b[1]&0x80 != 0 && b[1]&0x7f <= 125 {
+				if size < hl+n {
+					break // the stream ends inside a pong: an error for the library either way
+				}
+				b = b[size:] // a whole, well-formed pong: answered, not passed on
+				continue
+			}
+			want = append(want, b[:size]...)
+			ends = append(ends, len(want))
+			b = b[size:]
+		}
+
+		fc, client, _ := socketPair(t)
+		go func() {
+			client.Write(in)
+			client.(*net.TCPConn).CloseWrite()
+		}()
+		fc.SetReadDeadline(time.Now().Add(5 * time.Second))
+		var got []byte
+		buf := make([]byte, 1<<17)
+		for {
+			if slices.Contains(ends, len(got)) || len(got) == 0 {
+				if err := fc.WaitFrame(); err != nil {
+					if !errors.Is(err, io.EOF) {
+						t.Fatalf("wait after %d bytes: %v", len(got), err)
+					}
+					break
+				}
+			}
+			n, err := fc.Read(buf)
+			if err != nil {
+				if !errors.Is(err, io.EOF) {
+					t.Fatalf("read after %d bytes: %v", len(got), err)
+				}
+				break
+			}
+			for _, e := range ends {
+				if len(got) < e && len(got)+n > e {
+					t.Fatalf("a read of %d bytes at %d crossed the end of a frame at %d", n, len(got), e)
+				}
+			}
+			got = append(got, buf[:n]...)
+		}
+		if !bytes.Equal(got, want) {
+			t.Fatalf("read %d bytes, want %d:\n got  %x\n want %x", len(got), len(want), got, want)
+		}
+	})
 }
