@@ -58,6 +58,8 @@ type BaselineReport struct {
 	Acked    int
 	// CPUPerAnswer is the server's CPU time per acknowledged answer during the bursts.
 	CPUPerAnswer time.Duration
+	// Commits are the transactions the server committed during the bursts.
+	Commits int64
 }
 
 type baseClient struct {
@@ -212,9 +214,13 @@ func RunBaseline(ctx context.Context, cfg BaselineConfig) (*BaselineReport, erro
 		rep.Acked += acked
 		if m1, err := baselineMetrics(ctx, cfg.Target); err == nil && m0 != nil && acked > 0 {
 			cpu += time.Duration(m1.CPUMS-m0.CPUMS) * time.Millisecond
+			rep.Commits += m1.Commits - m0.Commits
 		}
 	}
 	rep.Ready, rep.Ack = ready.dist(), ack.dist()
+	if m, err := baselineMetrics(ctx, cfg.Target); err == nil {
+		rep.Memory.RSSPeak = m.RSSPeak
+	}
 	if rep.Acked > 0 {
 		rep.CPUPerAnswer = cpu / time.Duration(rep.Acked)
 	}
@@ -375,12 +381,19 @@ func Compare(p *Report, b *BaselineReport) []Ratio {
 	if p.Memory.Measured && b.Memory.Measured {
 		add("memory per connection (RSS after GC)", "KiB", p.Memory.RSSPerConn/1024, b.Memory.RSSPerConn/1024)
 	}
+	if p.Memory.RSSPeak > 0 && b.Memory.RSSPeak > 0 {
+		add("peak RSS over the run (garbage included)", "MiB", float64(p.Memory.RSSPeak)/(1<<20), float64(b.Memory.RSSPeak)/(1<<20))
+	}
 	add("inject ready p50 (last frame needed to act)", "ms", msf(p.Injects.Ready.P50), msf(b.Ready.P50))
 	add("inject ready p99 (last frame needed to act)", "ms", msf(p.Injects.Ready.P99), msf(b.Ready.P99))
 	add("answer ack p50", "ms", msf(p.Answers.Ack.P50), msf(b.Ack.P50))
 	add("answer ack p99", "ms", msf(p.Answers.Ack.P99), msf(b.Ack.P99))
 	if p.Answers.Acked > 0 && b.Acked > 0 {
 		add("server CPU per answer", "ms", msf(p.Answers.CPU)/float64(p.Answers.Acked), msf(b.CPUPerAnswer))
+	}
+	if p.Answers.Appends > 0 && b.Commits > 0 {
+		// Not a cost but the reason for some: each commit is an fsync and the pages it rewrote.
+		add("answers per durable commit", "", float64(p.Answers.Stored)/float64(p.Answers.Appends), float64(b.Acked)/float64(b.Commits))
 	}
 	return out
 }

@@ -667,6 +667,9 @@ func (r *runner) play(ctx context.Context, rep *Report) error {
 	}
 	rep.Injects.FanOut, rep.Injects.EndToEnd, rep.Injects.Ready = fan.dist(), e2e.dist(), ready.dist()
 	rep.Answers.Ack = ack.dist()
+	if m, err := r.metrics(ctx, false); err == nil {
+		rep.Memory.RSSPeak = m.RSSPeak
+	}
 	if rep.Injects.Rounds > 0 {
 		r.logf("inject fan-out %s", rep.Injects.FanOut)
 	}
@@ -739,6 +742,7 @@ func (r *runner) burst(ctx context.Context, ack *samples, rep *Report) error {
 	rep.Answers.Elapsed += el
 	if before != nil && after != nil && before.Live != nil && after.Live != nil {
 		rep.Answers.Stored += after.Live.AnswersStored - before.Live.AnswersStored
+		rep.Answers.Appends += after.Live.Appends - before.Live.Appends
 	}
 	if before != nil && after != nil {
 		rep.Answers.CPU += time.Duration(after.CPUUserMS+after.CPUSystemMS-before.CPUUserMS-before.CPUSystemMS) * time.Millisecond

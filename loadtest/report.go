@@ -70,6 +70,9 @@ type MemoryReport struct {
 	// GoroutinesPerConn should be 2: one reader, one writer.
 	GoroutinesPerConn   float64
 	RSSBefore, RSSAfter int64
+	// RSSPeak is the highest resident set of the server from its start to the end of the
+	// injects and bursts, garbage not yet collected included.
+	RSSPeak int64
 }
 
 // InjectReport is the inject fan-out: from the server's publishing of the inject event
@@ -96,6 +99,7 @@ type InjectReport struct {
 type AnswerReport struct {
 	Bursts, Sent, Acked int
 	Stored              int64 // answers the server counted as stored during the bursts
+	Appends             int64 // appends to session logs during the bursts (answers share them)
 	Elapsed             time.Duration
 	PerSecond           float64
 	Ack                 Dist

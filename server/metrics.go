@@ -23,6 +23,7 @@ type LiveStats struct {
 	BytesSent        int64 `json:"bytes_sent"`
 	AnswersStored    int64 `json:"answers_stored"` // answers durable in the log
 	SlowConsumers    int64 `json:"slow_consumers"` // clients dropped with 4008
+	Appends          int64 `json:"appends"`        // appends to session logs; answers or joins queued together share one
 	AppendErrors     int64 `json:"append_errors"`  // failed appends, each followed by a reload
 	Unloaded         int64 `json:"unloaded"`       // idle sessions freed from memory
 }
@@ -42,8 +43,9 @@ type Metrics struct {
 	Goroutines  int        `json:"goroutines"`
 	CPUUserMS   int64      `json:"cpu_user_ms"`
 	CPUSystemMS int64      `json:"cpu_system_ms"`
-	RSS         int64      `json:"rss_bytes"`  // resident set, from /proc/self/status (Linux)
-	HeapInuse   uint64     `json:"heap_inuse"` // runtime.MemStats
+	RSS         int64      `json:"rss_bytes"`      // resident set, from /proc/self/status (Linux)
+	RSSPeak     int64      `json:"rss_peak_bytes"` // the highest resident set since the start (VmHWM)
+	HeapInuse   uint64     `json:"heap_inuse"`     // runtime.MemStats
 	HeapAlloc   uint64     `json:"heap_alloc"`
 	StackInuse  uint64     `json:"stack_inuse"`
 	Sys         uint64     `json:"sys"`
@@ -134,7 +136,7 @@ func (s *Server) metrics() Metrics {
 	runtime.ReadMemStats(&ms)
 	now := time.Now()
 	m := Metrics{Time: now.UTC(), UptimeMS: now.Sub(processStart).Milliseconds(), Goroutines: runtime.NumGoroutine(),
-		RSS: residentBytes(), HeapInuse: ms.HeapInuse, HeapAlloc: ms.HeapAlloc, StackInuse: ms.StackInuse, Sys: ms.Sys,
+		RSS: procStatus("VmRSS:"), RSSPeak: procStatus("VmHWM:"), HeapInuse: ms.HeapInuse, HeapAlloc: ms.HeapAlloc, StackInuse: ms.StackInuse, Sys: ms.Sys,
 		NumGC: ms.NumGC}
 	m.CPUUserMS, m.CPUSystemMS = cpuTime()
 	if st, ok := s.cfg.Live.(Statser); ok {
@@ -144,8 +146,9 @@ func (s *Server) metrics() Metrics {
 	return m
 }
 
-// residentBytes reads VmRSS from /proc/self/status; 0 where there is no /proc.
-func residentBytes() int64 {
+// procStatus reads a size in kB from /proc/self/status, such as VmRSS:; 0 where there is no
+// /proc.
+func procStatus(field string) int64 {
 	b, err := os.ReadFile("/proc/self/status")
 	if err != nil {
 		return 0
@@ -153,7 +156,7 @@ func residentBytes() int64 {
 	sc := bufio.NewScanner(bytes.NewReader(b))
 	for sc.Scan() {
 		f := bytes.Fields(sc.Bytes())
-		if len(f) >= 2 && string(f[0]) == "VmRSS:" {
+		if len(f) >= 2 && string(f[0]) == field {
 			kb, err := strconv.ParseInt(string(f[1]), 10, 64)
 			if err != nil {
 				return 0

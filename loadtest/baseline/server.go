@@ -52,6 +52,7 @@ type Server struct {
 	round     atomic.Int64
 	dropped   atomic.Int64
 	committed atomic.Int64
+	commits   atomic.Int64
 }
 
 type appendReq struct {
@@ -138,6 +139,7 @@ func (s *Server) commit() {
 		}
 		if err == nil {
 			s.committed.Add(int64(len(batch)))
+			s.commits.Add(1)
 		}
 	}
 }
@@ -184,7 +186,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveRound(w, r)
 	case "/metrics":
 		debug.FreeOSMemory()
-		json.NewEncoder(w).Encode(Metrics{RSS: residentBytes(), Conns: s.count(), Committed: s.committed.Load(),
+		json.NewEncoder(w).Encode(Metrics{RSS: procStatus("VmRSS:"), RSSPeak: procStatus("VmHWM:"), Conns: s.count(), Committed: s.committed.Load(), Commits: s.commits.Load(),
 			Dropped: s.dropped.Load(), CPUMS: cpuMS()})
 	default:
 		http.NotFound(w, r)
@@ -194,8 +196,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // Metrics is the baseline server's /metrics answer.
 type Metrics struct {
 	RSS       int64 `json:"rss_bytes"`
+	RSSPeak   int64 `json:"rss_peak_bytes"`
 	Conns     int   `json:"conns"`
 	Committed int64 `json:"committed"`
+	Commits   int64 `json:"commits"` // transactions: Committed / Commits frames per fsync
 	Dropped   int64 `json:"dropped"`
 	CPUMS     int64 `json:"cpu_ms"`
 }
@@ -302,14 +306,15 @@ func (s *Server) writer(c *conn) {
 	}
 }
 
-// residentBytes reads VmRSS from /proc/self/status; 0 where there is no /proc.
-func residentBytes() int64 {
+// procStatus reads a size in kB from /proc/self/status, such as VmRSS:; 0 where there is no
+// /proc.
+func procStatus(field string) int64 {
 	b, err := os.ReadFile("/proc/self/status")
 	if err != nil {
 		return 0
 	}
 	for _, line := range strings.Split(string(b), "\n") {
-		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmRSS:" {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == field {
 			kb, _ := strconv.ParseInt(f[1], 10, 64)
 			return kb << 10
 		}

@@ -74,25 +74,49 @@ func prepare(v any) *frame {
 	return newFrame(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
 }
 
+// maxHeader is the longest header of a server frame: 2 bytes and a 64-bit length.
+const maxHeader = 10
+
+// prepareLarge serialises a large message (the aggregates of a big room) straight into the
+// frame's own memory: sized from the hint (the length of the last such message), with room
+// for the header in front, so that it is neither grown step by step nor copied.
+func prepareLarge(v any, hint int) *frame {
+	buf := bytes.NewBuffer(make([]byte, maxHeader, maxHeader+hint+hint/8+64))
+	if err := json.NewEncoder(buf).Encode(v); err != nil {
+		panic(fmt.Sprintf("live: encoding %T: %v", v, err)) // the message types cannot fail
+	}
+	b := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+	n := len(b) - maxHeader
+	var hdr [maxHeader]byte
+	h := header(hdr[:], n)
+	copy(b[maxHeader-h:], hdr[:h])
+	return &frame{data: b[maxHeader-h:], msgs: 1}
+}
+
+// header writes the header of a text frame with an n-byte payload and returns its length.
+func header(hdr []byte, n int) int {
+	hdr[0] = 0x80 | websocket.TextMessage
+	switch {
+	case n < 126:
+		hdr[1] = byte(n)
+		return 2
+	case n <= 0xffff:
+		hdr[1] = 126
+		binary.BigEndian.PutUint16(hdr[2:], uint16(n))
+		return 4
+	default:
+		hdr[1] = 127
+		binary.BigEndian.PutUint64(hdr[2:], uint64(n))
+		return 10
+	}
+}
+
 // newFrame frames a text payload as RFC 6455 section 5.2 lays it out for a server: FIN and
 // opcode 1, no mask, the length in 7, 16 or 64 bits.
 func newFrame(payload []byte) *frame {
 	n := len(payload)
-	var hdr [10]byte
-	hdr[0] = 0x80 | websocket.TextMessage
-	h := 2
-	switch {
-	case n < 126:
-		hdr[1] = byte(n)
-	case n <= 0xffff:
-		hdr[1] = 126
-		binary.BigEndian.PutUint16(hdr[2:], uint16(n))
-		h = 4
-	default:
-		hdr[1] = 127
-		binary.BigEndian.PutUint64(hdr[2:], uint64(n))
-		h = 10
-	}
+	var hdr [maxHeader]byte
+	h := header(hdr[:], n)
 	b := make([]byte, h+n)
 	copy(b, hdr[:h])
 	copy(b[h:], payload)

@@ -1,12 +1,14 @@
 package live
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -259,5 +261,19 @@ func TestOneFramePerStep(t *testing.T) {
 	}
 	if types, _ := messages(t, other); fmt.Sprint(types) != "[event/answer me/]" {
 		t.Errorf("the participant's other connection got %v, want the answer's event and the view", types)
+	}
+}
+
+// TestPrepareLarge checks that a message encoded straight into its frame is framed exactly as
+// prepare frames it, across the three header lengths and whatever the size hint.
+func TestPrepareLarge(t *testing.T) {
+	for _, n := range []int{10, 200, 70000} {
+		msg := map[string]string{"type": "aggregates", "pad": strings.Repeat("x", n)}
+		want := prepare(msg).data
+		for _, hint := range []int{0, n / 2, 2 * n} {
+			if got := prepareLarge(msg, hint); !bytes.Equal(got.data, want) || got.msgs != 1 {
+				t.Errorf("%d bytes, hint %d: framed differently", n, hint)
+			}
+		}
 	}
 }

@@ -101,6 +101,7 @@ type hub struct {
 	aggTimer *time.Timer
 	aggLast  time.Time
 	aggCost  time.Duration // what building and encoding the last aggregates took
+	aggSize  int           // and how long their frame was
 	aggBusy  bool          // aggregates are being encoded
 	aggAgain bool          // and the room changed meanwhile
 }
@@ -354,6 +355,7 @@ func (h *hub) commit(recs ...server.Record) ([]server.Record, error) {
 	}
 	out, err := h.m.store.Append(ctx, h.id, recs)
 	cancel()
+	h.m.stats.appends.Add(1)
 	if errors.Is(err, server.ErrFenced) {
 		// Another node owns the session: nothing was written, and nothing more may be.
 		h.fenced = true
@@ -621,10 +623,10 @@ func (h *hub) sendAggregates() {
 	h.flushAggregates()
 }
 
-// aggGap is the shortest time between two aggregates: aggInterval, or ten times what building
-// and encoding the last one took, so that in a large room the overview never takes more than
-// a tenth of the session's time from the answers.
-func (h *hub) aggGap() time.Duration { return max(aggInterval, 10*h.aggCost) }
+// aggGap is the shortest time between two aggregates: aggInterval, or twenty times what
+// building and encoding the last one took, so that in a large room the overview never takes
+// more than a twentieth of the session's time from the answers.
+func (h *hub) aggGap() time.Duration { return max(aggInterval, 20*h.aggCost) }
 
 // flushAggregates builds the overview on the hub and leaves encoding it, which in a large room
 // costs as much again, to another goroutine: the overview is a new value that shares nothing
@@ -642,13 +644,14 @@ func (h *hub) flushAggregates() {
 	msg := server.AggregatesMsg{Type: server.MsgAggregates, Seq: h.st.Seq(), Aggregates: h.st.Aggregates(h.connected())}
 	built := time.Since(start)
 	h.aggBusy = true
+	hint := h.aggSize
 	go func() {
 		t := time.Now()
-		pm := prepare(msg)
+		pm := prepareLarge(msg, hint)
 		encoded := time.Since(t)
 		deliver := func() {
 			h.aggBusy = false
-			h.aggCost = built + encoded
+			h.aggCost, h.aggSize = built+encoded, len(pm.data)
 			for c := range h.facs {
 				h.send(c, pm)
 			}

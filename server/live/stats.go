@@ -15,6 +15,7 @@ type counters struct {
 	writes       atomic.Int64 // system calls that wrote them
 	bytes        atomic.Int64 // bytes written, frame headers included
 	answers      atomic.Int64 // answers appended to the log
+	appends      atomic.Int64 // appends to the log (answers queued together share one)
 	dropped      atomic.Int64 // clients dropped as slow consumers
 	appendErrors atomic.Int64 // appends that failed (each followed by a reload from the log)
 	unloaded     atomic.Int64 // idle sessions unloaded from memory
@@ -33,6 +34,7 @@ func (m *Manager) Stats() server.LiveStats {
 		Writes:           m.stats.writes.Load(),
 		BytesSent:        m.stats.bytes.Load(),
 		AnswersStored:    m.stats.answers.Load(),
+		Appends:          m.stats.appends.Load(),
 		SlowConsumers:    m.stats.dropped.Load(),
 		AppendErrors:     m.stats.appendErrors.Load(),
 		Unloaded:         m.stats.unloaded.Load(),
