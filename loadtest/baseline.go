@@ -58,8 +58,10 @@ type BaselineReport struct {
 	Acked    int
 	// CPUPerAnswer is the server's CPU time per acknowledged answer during the bursts.
 	CPUPerAnswer time.Duration
-	// Commits are the transactions the server committed during the bursts.
+	// Commits are the transactions the server committed during the bursts, and Alloc the
+	// heap it allocated meanwhile.
 	Commits int64
+	Alloc   uint64
 }
 
 type baseClient struct {
@@ -215,6 +217,7 @@ func RunBaseline(ctx context.Context, cfg BaselineConfig) (*BaselineReport, erro
 		if m1, err := baselineMetrics(ctx, cfg.Target); err == nil && m0 != nil && acked > 0 {
 			cpu += time.Duration(m1.CPUMS-m0.CPUMS) * time.Millisecond
 			rep.Commits += m1.Commits - m0.Commits
+			rep.Alloc += m1.TotalAlloc - m0.TotalAlloc
 		}
 	}
 	rep.Ready, rep.Ack = ready.dist(), ack.dist()
@@ -390,6 +393,10 @@ func Compare(p *Report, b *BaselineReport) []Ratio {
 	add("answer ack p99", "ms", msf(p.Answers.Ack.P99), msf(b.Ack.P99))
 	if p.Answers.Acked > 0 && b.Acked > 0 {
 		add("server CPU per answer", "ms", msf(p.Answers.CPU)/float64(p.Answers.Acked), msf(b.CPUPerAnswer))
+	}
+	if p.Answers.Alloc > 0 && b.Alloc > 0 && p.Answers.Acked > 0 && b.Acked > 0 {
+		// What the collector has to keep up with: the main source of the ack's tail.
+		add("heap allocated per answer", "KiB", float64(p.Answers.Alloc)/1024/float64(p.Answers.Acked), float64(b.Alloc)/1024/float64(b.Acked))
 	}
 	if p.Answers.Appends > 0 && b.Commits > 0 {
 		// Not a cost but the reason for some: each commit is an fsync and the pages it rewrote.

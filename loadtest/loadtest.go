@@ -746,6 +746,7 @@ func (r *runner) burst(ctx context.Context, ack *samples, rep *Report) error {
 	}
 	if before != nil && after != nil {
 		rep.Answers.CPU += time.Duration(after.CPUUserMS+after.CPUSystemMS-before.CPUUserMS-before.CPUSystemMS) * time.Millisecond
+		rep.Answers.Alloc += after.TotalAlloc - before.TotalAlloc
 	}
 	if rep.Answers.Elapsed > 0 {
 		rep.Answers.PerSecond = float64(rep.Answers.Acked) / rep.Answers.Elapsed.Seconds()

@@ -103,8 +103,10 @@ type AnswerReport struct {
 	Elapsed             time.Duration
 	PerSecond           float64
 	Ack                 Dist
-	// CPU is the server's CPU time over the bursts (from its metrics).
-	CPU time.Duration
+	// CPU is the server's CPU time over the bursts (from its metrics), and Alloc the heap it
+	// allocated meanwhile.
+	CPU   time.Duration
+	Alloc uint64
 }
 
 // FloodReport is the broadcast throughput phase.

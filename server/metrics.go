@@ -50,6 +50,7 @@ type Metrics struct {
 	StackInuse  uint64     `json:"stack_inuse"`
 	Sys         uint64     `json:"sys"`
 	NumGC       uint32     `json:"num_gc"`
+	TotalAlloc  uint64     `json:"total_alloc_bytes"` // heap allocated since the start, freed or not
 	Live        *LiveStats `json:"live,omitempty"`
 	// Cluster: this node, every node and every session's lease, when nodes share PostgreSQL.
 	Cluster *ClusterStatus `json:"cluster,omitempty"`
@@ -137,7 +138,7 @@ func (s *Server) metrics() Metrics {
 	now := time.Now()
 	m := Metrics{Time: now.UTC(), UptimeMS: now.Sub(processStart).Milliseconds(), Goroutines: runtime.NumGoroutine(),
 		RSS: procStatus("VmRSS:"), RSSPeak: procStatus("VmHWM:"), HeapInuse: ms.HeapInuse, HeapAlloc: ms.HeapAlloc, StackInuse: ms.StackInuse, Sys: ms.Sys,
-		NumGC: ms.NumGC}
+		NumGC: ms.NumGC, TotalAlloc: ms.TotalAlloc}
 	m.CPUUserMS, m.CPUSystemMS = cpuTime()
 	if st, ok := s.cfg.Live.(Statser); ok {
 		ls := st.Stats()

@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"runtime"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -187,7 +188,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "/metrics":
 		debug.FreeOSMemory()
 		json.NewEncoder(w).Encode(Metrics{RSS: procStatus("VmRSS:"), RSSPeak: procStatus("VmHWM:"), Conns: s.count(), Committed: s.committed.Load(), Commits: s.commits.Load(),
-			Dropped: s.dropped.Load(), CPUMS: cpuMS()})
+			Dropped: s.dropped.Load(), CPUMS: cpuMS(), TotalAlloc: totalAlloc()})
 	default:
 		http.NotFound(w, r)
 	}
@@ -195,13 +196,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // Metrics is the baseline server's /metrics answer.
 type Metrics struct {
-	RSS       int64 `json:"rss_bytes"`
-	RSSPeak   int64 `json:"rss_peak_bytes"`
-	Conns     int   `json:"conns"`
-	Committed int64 `json:"committed"`
-	Commits   int64 `json:"commits"` // transactions: Committed / Commits frames per fsync
-	Dropped   int64 `json:"dropped"`
-	CPUMS     int64 `json:"cpu_ms"`
+	RSS     int64 `json:"rss_bytes"`
+	RSSPeak int64 `json:"rss_peak_bytes"`
+	// TotalAlloc is the heap allocated since the start, freed or not: what the collector
+	// has to keep up with.
+	TotalAlloc uint64 `json:"total_alloc_bytes"`
+	Conns      int    `json:"conns"`
+	Committed  int64  `json:"committed"`
+	Commits    int64  `json:"commits"` // transactions: Committed / Commits frames per fsync
+	Dropped    int64  `json:"dropped"`
+	CPUMS      int64  `json:"cpu_ms"`
 }
 
 func (s *Server) count() int {
@@ -320,6 +324,12 @@ func procStatus(field string) int64 {
 		}
 	}
 	return 0
+}
+
+func totalAlloc() uint64 {
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return ms.TotalAlloc
 }
 
 func cpuMS() int64 {
