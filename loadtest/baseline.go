@@ -38,12 +38,17 @@ type BaselineConfig struct {
 	Frames          []int // sizes of the frames of one round
 	// Messages, if set, are the messages of one round, sent as they are (Frames is then
 	// ignored), and each client decodes them as a paraat participant decodes its own.
-	Messages     [][]byte
-	Burst        bool
-	BurstWindow  time.Duration
-	AnswerSize   int
-	PhaseTimeout time.Duration
-	Log          io.Writer
+	Messages [][]byte
+	// Flood, if set, broadcasts FloodMessages FloodRate times a second for that long, after
+	// the rounds and bursts, and counts the messages the clients receive.
+	Flood         time.Duration
+	FloodRate     float64
+	FloodMessages [][]byte
+	Burst         bool
+	BurstWindow   time.Duration
+	AnswerSize    int
+	PhaseTimeout  time.Duration
+	Log           io.Writer
 }
 
 // BaselineReport is what the baseline run measured, in the same terms as Report.
@@ -62,14 +67,18 @@ type BaselineReport struct {
 	// heap it allocated meanwhile.
 	Commits int64
 	Alloc   uint64
+	// FloodPerSecond is the messages the clients received per second during the flood, and
+	// FloodCores the server's CPU seconds per second meanwhile.
+	FloodPerSecond, FloodCores float64
 }
 
 type baseClient struct {
 	ws      *websocket.Conn
 	wmu     sync.Mutex
-	round   atomic.Int64 // the round being counted
-	got     atomic.Int64 // its frames received
-	sentAt  atomic.Int64 // when this client's answer left, unix ns
+	round   atomic.Int64  // the round being counted
+	got     atomic.Int64  // its frames received
+	all     *atomic.Int64 // round frames received by every client
+	sentAt  atomic.Int64  // when this client's answer left, unix ns
 	answer  string
 	readyAt chan time.Time
 	ackAt   chan time.Time
@@ -95,6 +104,7 @@ func RunBaseline(ctx context.Context, cfg BaselineConfig) (*BaselineReport, erro
 		}
 	}
 	rep := &BaselineReport{}
+	received := new(atomic.Int64)
 	before, err := baselineMetrics(ctx, cfg.Target)
 	if err != nil {
 		return nil, err
@@ -121,7 +131,7 @@ func RunBaseline(ctx context.Context, cfg BaselineConfig) (*BaselineReport, erro
 				failed.Add(1)
 				return
 			}
-			c := &baseClient{ws: ws, readyAt: make(chan time.Time, 1), ackAt: make(chan time.Time, 1)}
+			c := &baseClient{ws: ws, all: received, readyAt: make(chan time.Time, 1), ackAt: make(chan time.Time, 1)}
 			c.round.Store(-1)
 			go c.read()
 			// A paraat join is a durable event too: the baseline's join is one durable append.
@@ -220,6 +230,11 @@ func RunBaseline(ctx context.Context, cfg BaselineConfig) (*BaselineReport, erro
 			rep.Alloc += m1.TotalAlloc - m0.TotalAlloc
 		}
 	}
+	if cfg.Flood > 0 && cfg.FloodRate > 0 && len(cfg.FloodMessages) > 0 {
+		if err := baselineFlood(ctx, cfg, received, rep); err != nil {
+			return nil, err
+		}
+	}
 	rep.Ready, rep.Ack = ready.dist(), ack.dist()
 	if m, err := baselineMetrics(ctx, cfg.Target); err == nil {
 		rep.Memory.RSSPeak = m.RSSPeak
@@ -228,6 +243,36 @@ func RunBaseline(ctx context.Context, cfg BaselineConfig) (*BaselineReport, erro
 		rep.CPUPerAnswer = cpu / time.Duration(rep.Acked)
 	}
 	return rep, nil
+}
+
+// baselineFlood broadcasts the flood's messages at its rate for its duration and measures the
+// messages the clients received per second, as the paraat run's flood does.
+func baselineFlood(ctx context.Context, cfg BaselineConfig, received *atomic.Int64, rep *BaselineReport) error {
+	var rd baseline.Round
+	for _, m := range cfg.FloodMessages {
+		rd.Messages = append(rd.Messages, json.RawMessage(m))
+	}
+	body, _ := json.Marshal(rd)
+	m0, _ := baselineMetrics(ctx, cfg.Target)
+	recv0 := received.Load()
+	every := time.Duration(float64(time.Second) / cfg.FloodRate)
+	start := time.Now()
+	for next := start; time.Since(start) < cfg.Flood; {
+		resp, err := http.Post(cfg.Target+"/round", "application/json", bytes.NewReader(body))
+		if err != nil {
+			return fmt.Errorf("baseline flood: %w", err)
+		}
+		resp.Body.Close()
+		next = next.Add(every)
+		time.Sleep(time.Until(next))
+	}
+	el := time.Since(start)
+	time.Sleep(200 * time.Millisecond) // the last broadcasts arrive, as in the paraat run
+	rep.FloodPerSecond = float64(received.Load()-recv0) / el.Seconds()
+	if m1, err := baselineMetrics(ctx, cfg.Target); err == nil && m0 != nil {
+		rep.FloodCores = float64(m1.CPUMS-m0.CPUMS) / 1000 / (el + 200*time.Millisecond).Seconds()
+	}
+	return nil
 }
 
 func (c *baseClient) send(size int) {
@@ -259,8 +304,14 @@ func (c *baseClient) read() {
 			if _, err := fmt.Sscanf(string(data[:min(len(data), 64)]), `{"t":"round","round":%d,"i":%d,"of":%d`, &round, &i, &of); err != nil {
 				continue
 			}
+			c.all.Add(1)
 			if i := bytes.Index(data, msgField); i > 0 {
-				decodeAsParticipant(data[i+len(msgField) : len(data)-1])
+				// A paraat client decodes every event, and world views while it waits for an
+				// inject's (track): the same here, for a flood's rounds and an inject's.
+				msg := data[i+len(msgField) : len(data)-1]
+				if int64(round) == c.round.Load() || bytes.HasPrefix(msg, prefixEvent) {
+					decodeAsParticipant(msg)
+				}
 			}
 			if int64(round) == c.round.Load() && c.got.Add(1) == int64(of) {
 				c.readyAt <- now
@@ -393,6 +444,10 @@ func Compare(p *Report, b *BaselineReport) []Ratio {
 	add("answer ack p99", "ms", msf(p.Answers.Ack.P99), msf(b.Ack.P99))
 	if p.Answers.Acked > 0 && b.Acked > 0 {
 		add("server CPU per answer", "ms", msf(p.Answers.CPU)/float64(p.Answers.Acked), msf(b.CPUPerAnswer))
+	}
+	if p.Flood.ReceivedPerSecond > 0 && b.FloodPerSecond > 0 {
+		add("flood: messages delivered per second", "/s", p.Flood.ReceivedPerSecond, b.FloodPerSecond)
+		add("flood: server CPU cores", "", p.Flood.ServerCores, b.FloodCores)
 	}
 	if p.Answers.Alloc > 0 && b.Alloc > 0 && p.Answers.Acked > 0 && b.Acked > 0 {
 		// What the collector has to keep up with: the main source of the ack's tail.

@@ -30,6 +30,9 @@ func TestBaseline(t *testing.T) {
 			[]byte(`{"type":"event","seq":7,"kind":"inject","inject":"i1"}`),
 			[]byte(`{"type":"event","seq":8,"kind":"open","question":"q1"}`),
 			[]byte(`{"type":"world","seq":8,"world":{"id":"main","inject":{"id":"i1"},"questions":[{"id":"q1","state":"open"}]}}`),
+		}, Flood: 300 * time.Millisecond, FloodRate: 20, FloodMessages: [][]byte{
+			[]byte(`{"type":"event","seq":9,"kind":"paused"}`),
+			[]byte(`{"type":"world","seq":9,"world":{"id":"main"}}`),
 		}})
 	})
 }
@@ -63,6 +66,9 @@ func testBaseline(t *testing.T, cfg loadtest.BaselineConfig) {
 	}
 	if !rep.Memory.Measured {
 		t.Error("memory was not measured")
+	}
+	if cfg.Flood > 0 && rep.FloodPerSecond <= 0 {
+		t.Error("the flood delivered nothing")
 	}
 	srv.Close()
 	db, err := sql.Open("sqlite", "file:"+path)

@@ -362,6 +362,12 @@ func (p *participant) read(ws *websocket.Conn, closed chan struct{}) {
 		p.run.received.Add(1)
 		if ph := p.run.phase.Load(); ph != nil && ph.kind == "inject" {
 			p.track(ph, data, now)
+		} else if ph != nil && ph.kind == "flood" && p.idx == 0 && (bytes.HasPrefix(data, prefixEvent) || bytes.HasPrefix(data, prefixWorld)) {
+			ph.floodMu.Lock()
+			if len(ph.floodMsgs) < 2 {
+				ph.floodMsgs = append(ph.floodMsgs, bytes.Clone(data))
+			}
+			ph.floodMu.Unlock()
 		}
 		switch {
 		case bytes.HasPrefix(data, prefixEvent):

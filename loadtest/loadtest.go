@@ -188,6 +188,10 @@ type phase struct {
 	allOpen  chan struct{}
 	openDone sync.Once
 	flood    *samples
+	// floodMu guards floodMsgs: what the first participant received for the first broadcast
+	// of a flood (an event and a world view), which the baseline then broadcasts.
+	floodMu   sync.Mutex
+	floodMsgs [][]byte
 	// ready is, per participant of an inject round, the time from the facilitator's command
 	// until it held the inject, its open questions and the world view showing them; msgs
 	// are the messages the first ready participant received for it (the baseline sends them).
@@ -794,6 +798,10 @@ func (r *runner) flood(ctx context.Context, rep *Report) error {
 	f := &rep.Flood
 	f.Duration, f.Broadcasts, f.Received = el, commands.Load(), recv
 	f.ReceivedPerSecond = float64(recv) / el.Seconds()
+	f.Rate = r.cfg.FloodRate
+	ph.floodMu.Lock()
+	f.Messages = ph.floodMsgs
+	ph.floodMu.Unlock()
 	f.Latency = ph.flood.dist()
 	if before != nil && after != nil {
 		wall := after.Time.Sub(before.Time).Seconds()

@@ -120,6 +120,11 @@ type FloodReport struct {
 	MessagesPerWrite  float64
 	SlowConsumers     int64
 	Latency           Dist // event publish to receipt
+	// Rate is the broadcasts per second in each session, and Messages what one participant
+	// received for one of them. The baseline, which has no sessions, broadcasts them to every
+	// connection at that rate: the same deliveries per second are asked of both.
+	Rate     float64
+	Messages [][]byte `json:"-"`
 }
 
 // ReconnectReport is the mass reconnect.
