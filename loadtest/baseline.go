@@ -39,6 +39,9 @@ type BaselineConfig struct {
 	// Messages, if set, are the messages of one round, sent as they are (Frames is then
 	// ignored), and each client decodes them as a paraat participant decodes its own.
 	Messages [][]byte
+	// HelloMessages, if set, follow the ack of each client's join, and a client has joined
+	// once it holds and has decoded them, as a paraat participant its welcome and snapshot.
+	HelloMessages [][]byte
 	// Flood, if set, broadcasts FloodMessages FloodRate times a second for that long, after
 	// the rounds and bursts, and counts the messages the clients receive.
 	Flood         time.Duration
@@ -82,6 +85,7 @@ type baseClient struct {
 	answer  string
 	readyAt chan time.Time
 	ackAt   chan time.Time
+	helloAt chan time.Time // it holds the last of the messages that follow its join
 }
 
 // RunBaseline runs the workload against a baseline server.
@@ -109,6 +113,18 @@ func RunBaseline(ctx context.Context, cfg BaselineConfig) (*BaselineReport, erro
 	if err != nil {
 		return nil, err
 	}
+	if len(cfg.HelloMessages) > 0 {
+		var rd baseline.Round
+		for _, m := range cfg.HelloMessages {
+			rd.Messages = append(rd.Messages, json.RawMessage(m))
+		}
+		body, _ := json.Marshal(rd)
+		resp, err := http.Post(cfg.Target+"/hello", "application/json", bytes.NewReader(body))
+		if err != nil {
+			return nil, fmt.Errorf("baseline hello: %w", err)
+		}
+		resp.Body.Close()
+	}
 	wsURL := "ws" + strings.TrimPrefix(cfg.Target, "http") + "/ws"
 	clients := make([]*baseClient, cfg.Participants)
 	var lat samples
@@ -131,18 +147,26 @@ func RunBaseline(ctx context.Context, cfg BaselineConfig) (*BaselineReport, erro
 				failed.Add(1)
 				return
 			}
-			c := &baseClient{ws: ws, all: received, readyAt: make(chan time.Time, 1), ackAt: make(chan time.Time, 1)}
+			c := &baseClient{ws: ws, all: received, readyAt: make(chan time.Time, 1), ackAt: make(chan time.Time, 1),
+				helloAt: make(chan time.Time, 1)}
 			c.round.Store(-1)
 			go c.read()
 			// A paraat join is a durable event too: the baseline's join is one durable append.
 			c.answer = uuid.NewString()
 			c.send(AnswerSize)
+			joined := c.ackAt
+			if len(cfg.HelloMessages) > 0 {
+				joined = c.helloAt
+			}
 			select {
-			case <-c.ackAt:
+			case <-joined:
 			case <-time.After(cfg.PhaseTimeout):
 				ws.Close()
 				failed.Add(1)
 				return
+			}
+			if len(cfg.HelloMessages) > 0 {
+				<-c.ackAt // the join's ack came first; the bursts' acks are counted from here
 			}
 			clients[i] = c
 			lat.add(time.Since(t0))
@@ -288,6 +312,7 @@ func (c *baseClient) send(size int) {
 var (
 	prefixRound = []byte(`{"t":"round"`)
 	prefixBAck  = []byte(`{"t":"ack"`)
+	prefixHello = []byte(`{"t":"hello"`)
 	msgField    = []byte(`,"msg":`)
 )
 
@@ -315,6 +340,20 @@ func (c *baseClient) read() {
 			}
 			if int64(round) == c.round.Load() && c.got.Add(1) == int64(of) {
 				c.readyAt <- now
+			}
+		case bytes.HasPrefix(data, prefixHello):
+			var i, of int
+			if _, err := fmt.Sscanf(string(data[:min(len(data), 48)]), `{"t":"hello","i":%d,"of":%d`, &i, &of); err != nil {
+				continue
+			}
+			if j := bytes.Index(data, msgField); j > 0 {
+				decodeHello(data[j+len(msgField) : len(data)-1])
+			}
+			if i == of-1 {
+				select {
+				case c.helloAt <- now:
+				default:
+				}
 			}
 		case bytes.HasPrefix(data, prefixBAck):
 			select {

@@ -30,6 +30,9 @@ func TestBaseline(t *testing.T) {
 			[]byte(`{"type":"event","seq":7,"kind":"inject","inject":"i1"}`),
 			[]byte(`{"type":"event","seq":8,"kind":"open","question":"q1"}`),
 			[]byte(`{"type":"world","seq":8,"world":{"id":"main","inject":{"id":"i1"},"questions":[{"id":"q1","state":"open"}]}}`),
+		}, HelloMessages: [][]byte{
+			[]byte(`{"type":"welcome","seq":1,"v":2,"participant":"p-1","token":"s.t"}`),
+			[]byte(`{"type":"snapshot","seq":1,"session":{"phase":"lobby"}}`),
 		}, Flood: 300 * time.Millisecond, FloodRate: 20, FloodMessages: [][]byte{
 			[]byte(`{"type":"event","seq":9,"kind":"paused"}`),
 			[]byte(`{"type":"world","seq":9,"world":{"id":"main"}}`),

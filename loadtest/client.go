@@ -196,6 +196,31 @@ type readiness struct {
 	recorded, seen bool
 }
 
+// keepHello keeps what the first participant received for its join (the welcome and the
+// snapshot): the baseline sends the same after the ack of a join.
+func (p *participant) keepHello(resume bool, data []byte) {
+	if resume || p.idx != 0 {
+		return
+	}
+	p.run.helloMu.Lock()
+	if len(p.run.hello) < 2 {
+		p.run.hello = append(p.run.hello, bytes.Clone(data))
+	}
+	p.run.helloMu.Unlock()
+}
+
+// decodeHello decodes a welcome or a snapshot as a joining participant does.
+func decodeHello(data []byte) {
+	switch {
+	case bytes.HasPrefix(data, prefixWelcome):
+		var w welcome
+		json.Unmarshal(data, &w)
+	case bytes.HasPrefix(data, prefixSnapshot):
+		var s snapshot
+		json.Unmarshal(data, &s)
+	}
+}
+
 // decodeAsParticipant decodes a message as a participant must to know what it holds, and
 // nothing else: the baseline's clients do this same work on the same bytes, so that the
 // clients' share of the shared cores is the same in both runs.
@@ -307,11 +332,13 @@ func (p *participant) hello1(ctx context.Context, resume bool) (snapshot, error)
 				ws.Close()
 				return snapshot{}, err
 			}
+			p.keepHello(resume, data)
 		case bytes.HasPrefix(data, prefixSnapshot):
 			if err := json.Unmarshal(data, &s); err != nil {
 				ws.Close()
 				return snapshot{}, err
 			}
+			p.keepHello(resume, data)
 		case bytes.HasPrefix(data, prefixError):
 			var r reply
 			json.Unmarshal(data, &r)

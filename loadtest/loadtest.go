@@ -320,7 +320,10 @@ func (d Dist) String() string {
 func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond)) }
 
 type runner struct {
-	crashed  bool // the server was killed and started again; logins and watches are gone
+	crashed bool // the server was killed and started again; logins and watches are gone
+	// hello is what the first participant received for its join (keepHello).
+	helloMu  sync.Mutex
+	hello    [][]byte
 	cfg      Config
 	http     *http.Client
 	jar      http.CookieJar
@@ -579,6 +582,9 @@ func (r *runner) connect(ctx context.Context, rep *Report) error {
 		rep.Connect.PerSecond = float64(rep.Connect.Joined) / el.Seconds()
 	}
 	r.logf("%d joined in %s (%.0f/s)", rep.Connect.Joined, el.Round(time.Millisecond), rep.Connect.PerSecond)
+	r.helloMu.Lock()
+	rep.Connect.Messages = r.hello
+	r.helloMu.Unlock()
 	if failed.Load() > 0 && failed.Load() == int64(n) {
 		return errors.New("no participant could join")
 	}

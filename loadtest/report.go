@@ -57,6 +57,9 @@ type ConnectReport struct {
 	PerSecond      float64
 	// Latency is per participant: dial, upgrade, join, welcome and snapshot.
 	Latency Dist
+	// Messages are what the first participant received for its join (welcome, snapshot):
+	// the baseline sends them after the ack of each join.
+	Messages [][]byte `json:"-"`
 }
 
 // MemoryReport is the server's memory per connected participant.

@@ -302,7 +302,7 @@ func runBaselineLoad(ctx context.Context, cfg loadtest.Config, rep *loadtest.Rep
 	defer proc.Close()
 	return loadtest.RunBaseline(ctx, loadtest.BaselineConfig{Target: proc.URL, Participants: cfg.Participants,
 		DialConcurrency: cfg.DialConcurrency, Rounds: rep.Injects.Rounds, Frames: rep.Injects.Frames, Messages: rep.Injects.Messages,
-		Flood: cfg.Flood, FloodRate: rep.Flood.Rate, FloodMessages: rep.Flood.Messages, Burst: cfg.Burst,
+		Flood: cfg.Flood, FloodRate: rep.Flood.Rate, FloodMessages: rep.Flood.Messages, HelloMessages: rep.Connect.Messages, Burst: cfg.Burst,
 		BurstWindow: cfg.BurstWindow, AnswerSize: loadtest.AnswerSize, PhaseTimeout: cfg.PhaseTimeout, Log: cfg.Log})
 }
 

@@ -51,6 +51,7 @@ type Server struct {
 	closeErr  error
 
 	round     atomic.Int64
+	hello     atomic.Pointer[[]*websocket.PreparedMessage]
 	dropped   atomic.Int64
 	committed atomic.Int64
 	commits   atomic.Int64
@@ -67,6 +68,8 @@ type conn struct {
 	send chan *websocket.PreparedMessage
 	done chan struct{} // closed when the connection is to go: the writer stops
 	once sync.Once
+	// greeted: its first frame (its join) was acknowledged; only the committer touches it.
+	greeted bool
 }
 
 func (c *conn) close() { c.once.Do(func() { close(c.done) }) }
@@ -137,6 +140,14 @@ func (s *Server) commit() {
 				continue
 			}
 			s.queue(a.c, frame(`{"t":"ack","id":`+strconv.Quote(a.id)+`}`))
+			if !a.c.greeted { // the connection's first frame is its join
+				a.c.greeted = true
+				if hello := s.hello.Load(); hello != nil {
+					for _, f := range *hello {
+						s.queue(a.c, f)
+					}
+				}
+			}
 		}
 		if err == nil {
 			s.committed.Add(int64(len(batch)))
@@ -185,6 +196,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveWS(w, r)
 	case "/round":
 		s.serveRound(w, r)
+	case "/hello":
+		s.serveHello(w, r)
 	case "/metrics":
 		debug.FreeOSMemory()
 		json.NewEncoder(w).Encode(Metrics{RSS: procStatus("VmRSS:"), RSSPeak: procStatus("VmHWM:"), Conns: s.count(), Committed: s.committed.Load(), Commits: s.commits.Load(),
@@ -220,6 +233,23 @@ func (s *Server) count() int {
 type Round struct {
 	Sizes    []int             `json:"sizes,omitempty"`
 	Messages []json.RawMessage `json:"messages,omitempty"`
+}
+
+// serveHello takes POST /hello, {"messages": [...]}: what a connection is sent after the ack
+// of its first frame, as a paraat participant is sent a welcome and a snapshot once its join
+// is durable. Each goes out as {"t":"hello","i":i,"of":n,"msg":message}.
+func (s *Server) serveHello(w http.ResponseWriter, r *http.Request) {
+	var rd Round
+	if r.Method != http.MethodPost || json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20)).Decode(&rd) != nil || len(rd.Messages) > 16 {
+		http.Error(w, "POST {\"messages\": [{...}, ...]}, at most 16", http.StatusBadRequest)
+		return
+	}
+	frames := make([]*websocket.PreparedMessage, len(rd.Messages))
+	for i, m := range rd.Messages {
+		frames[i] = frame(fmt.Sprintf(`{"t":"hello","i":%d,"of":%d,"msg":%s}`, i, len(rd.Messages), m))
+	}
+	s.hello.Store(&frames)
+	w.WriteHeader(http.StatusNoContent)
 }
 
 func (s *Server) serveRound(w http.ResponseWriter, r *http.Request) {
