@@ -525,7 +525,7 @@ func (h *hub) runRemote(cmds []server.Command) {
 		}
 	}
 	if len(answers) > 0 {
-		h.answers(answers)
+		h.answers(answers, false)
 		h.schedule()
 	}
 	if h.fenced {

@@ -130,9 +130,13 @@ func (h *hub) do(cmd hubCmd) {
 		h.handle(cmd.c, *cmd.m)
 	default:
 		batch, held := h.gather(cmd, maxAnswerBatch, isAnswer)
-		h.answers(batch)
+		h.answers(batch, held == nil)
 		h.schedule()
 		h.then(held)
+		if after := h.afterAnswers; after != nil {
+			h.afterAnswers = nil
+			h.do(*after)
+		}
 	}
 }
 
@@ -175,7 +179,7 @@ func (h *hub) handle(c *client, m server.ClientMsg) {
 // command decides a command other than an answer, commits its records and acknowledges it.
 func (h *hub) command(c *client, m server.ClientMsg) error {
 	if !c.facilitator && m.Type == server.MsgAnswer && !h.st.Ended() {
-		h.answers([]hubCmd{{c: c, m: &m}})
+		h.answers([]hubCmd{{c: c, m: &m}}, false)
 		return nil
 	}
 	recs, err := h.st.Decide(session.Sender{Facilitator: c.facilitator, Participant: c.pid}, m, h.now())
@@ -224,17 +228,103 @@ func (h *hub) command(c *client, m server.ClientMsg) error {
 // each once they are durable. Answers of one group are checked as if committed one by one:
 // a second answer to the same question is refused, a re-sent id is acked as a duplicate. If
 // the append fails, each sender is answered from the reloaded log.
-func (h *hub) answers(batch []hubCmd) {
-	type pending struct {
-		c   *client
-		m   *server.ClientMsg
-		rec int // index of its record; the record of an earlier answer with the same id if dup
-		dup bool
+//
+// With more, answers that queued up meanwhile are taken as the next group, up to the first
+// other command (which then runs after them): once a group is durable and applied, the next
+// group is decided and its append started before the first group is published and acked, so
+// that the store syncs the one while the hub sends the other.
+func (h *hub) answers(batch []hubCmd, more bool) {
+	g := h.decideAnswers(batch)
+	g.replyEarly(h)
+	if len(g.recs) == 0 {
+		return
 	}
+	a := h.startAppend(g.recs, false)
+	for {
+		h.answering = g.answering
+		h.holdPublish()
+		out, err := h.settle(a)
+		var next *answerGroup
+		if more && err == nil {
+			if batch := h.moreAnswers(); len(batch) > 0 {
+				if next = h.decideAnswers(batch); len(next.recs) > 0 {
+					a = h.startAppend(next.recs, true)
+				}
+			}
+		}
+		h.flushPublish()
+		h.ackAnswers(g, out, err)
+		if next != nil {
+			next.replyEarly(h) // after the acks of the answers before them
+		}
+		h.answering = nil
+		h.flushSends()
+		if next == nil || len(next.recs) == 0 {
+			return
+		}
+		g = next
+	}
+}
+
+// moreAnswers takes the participants' answers queued on the hub, up to the first other
+// command, which is kept to run after them (afterAnswers).
+func (h *hub) moreAnswers() []hubCmd {
+	if h.afterAnswers != nil {
+		return nil
+	}
+	var batch []hubCmd
+	for len(batch) < maxAnswerBatch {
+		select {
+		case next := <-h.cmds:
+			if !isAnswer(next) {
+				h.afterAnswers = &next
+				return batch
+			}
+			batch = append(batch, next)
+		default:
+			return batch
+		}
+	}
+	return batch
+}
+
+// answerGroup is a group of answers decided together: the records to append and, per
+// answer to acknowledge, its sender and where its record is.
+type answerGroup struct {
+	recs []server.Record
+	ps   []pendingAnswer
+	// early are the replies decided with the group (refusals, acks of answers already in
+	// the log), sent by replyEarly: after the acks of the group before, if there was one.
+	early []earlyReply
+	// answering: the connection of each participant whose answer its ack will carry.
+	answering map[string]*client
+}
+
+type earlyReply struct {
+	c *client
+	f *frame
+}
+
+func (g *answerGroup) replyEarly(h *hub) {
+	for _, r := range g.early {
+		h.send(r.c, r.f)
+	}
+	g.early = nil
+}
+
+type pendingAnswer struct {
+	c   *client
+	m   *server.ClientMsg
+	rec int // index of its record; the record of an earlier answer with the same id if dup
+	dup bool
+}
+
+// decideAnswers decides a group of answers: the records to append, and the refusals and acks
+// of answers already in the log, kept for replyEarly.
+func (h *hub) decideAnswers(batch []hubCmd) *answerGroup {
 	now := h.now()
-	var recs []server.Record
+	g := &answerGroup{}
 	var owners []string
-	var ps []pending
 	ids := map[string]int{}    // answer id → index of its record in this group
 	taken := map[string]bool{} // participant and question answered in this group
 	for _, b := range batch {
@@ -244,9 +334,9 @@ func (h *hub) answers(batch []hubCmd) {
 		}
 		if i, ok := ids[m.ID]; ok {
 			if owners[i] != c.pid {
-				h.sendErr(c, m.Ref, server.Errorf(server.EDuplicate, "answer id %s was already used", m.ID))
+				g.early = append(g.early, earlyReply{c, h.errFrame(m.Ref, server.Errorf(server.EDuplicate, "answer id %s was already used", m.ID))})
 			} else {
-				ps = append(ps, pending{c: c, m: m, rec: i, dup: true})
+				g.ps = append(g.ps, pendingAnswer{c: c, m: m, rec: i, dup: true})
 			}
 			continue
 		}
@@ -257,38 +347,41 @@ func (h *hub) answers(batch []hubCmd) {
 		}
 		switch {
 		case err != nil:
-			h.sendErr(c, m.Ref, err)
+			g.early = append(g.early, earlyReply{c, h.errFrame(m.Ref, err)})
 			continue
 		case prev != nil: // a re-sent answer already in the log: acked again
-			h.send(c, prepare(server.Ack{Type: server.MsgAck, Seq: prev.Seq, Ref: m.Ref, ID: prev.ID, Question: prev.Question, Duplicate: true}))
+			g.early = append(g.early, earlyReply{c, prepare(server.Ack{Type: server.MsgAck, Seq: prev.Seq, Ref: m.Ref, ID: prev.ID, Question: prev.Question, Duplicate: true})})
 			continue
 		}
 		taken[key] = true
-		ids[m.ID] = len(recs)
-		ps = append(ps, pending{c: c, m: m, rec: len(recs)})
-		recs = append(recs, *rec)
+		ids[m.ID] = len(g.recs)
+		g.ps = append(g.ps, pendingAnswer{c: c, m: m, rec: len(g.recs)})
+		g.recs = append(g.recs, *rec)
 		owners = append(owners, c.pid)
 	}
-	if len(recs) == 0 {
-		return
+	if len(g.recs) == 0 {
+		return g
 	}
 	// Where an answer changes nothing in its participant's view but the answer itself (not in
 	// self-study, where an answer can be revealed at once), the ack carries it: the sender
 	// gets one message back, not the answer's event, their view and the ack.
 	if !h.st.Solo() {
-		h.answering = make(map[string]*client, len(ps))
-		for _, p := range ps {
+		g.answering = make(map[string]*client, len(g.ps))
+		for _, p := range g.ps {
 			if !p.dup {
-				h.answering[p.c.pid] = p.c
+				g.answering[p.c.pid] = p.c
 			}
 		}
-		defer func() { h.answering = nil }()
 	}
-	out, err := h.commit(recs...)
+	return g
+}
+
+// ackAnswers acknowledges a group's answers once their append settled (out, err).
+func (h *hub) ackAnswers(g *answerGroup, out []server.Record, err error) {
 	if err == nil {
 		h.m.stats.answers.Add(int64(len(out)))
 	}
-	for _, p := range ps {
+	for _, p := range g.ps {
 		seq := int64(0)
 		switch {
 		case err == nil:
@@ -305,7 +398,7 @@ func (h *hub) answers(batch []hubCmd) {
 			continue
 		}
 		ack := server.Ack{Type: server.MsgAck, Seq: seq, Ref: p.m.Ref, ID: p.m.ID, Question: p.m.Question, Duplicate: p.dup}
-		if h.answering[p.c.pid] == p.c && !p.dup {
+		if g.answering[p.c.pid] == p.c && !p.dup {
 			part := h.st.Participant(p.c.pid)
 			if mine, ok := h.st.NewAnswer(part, p.m.ID); ok {
 				ack.Mine = &mine

@@ -19,18 +19,36 @@ import (
 	"github.com/paraat-nl/paraat/server/sqlite"
 )
 
-// recordingStore is a real store that notes how many records each append carried.
+// recordingStore is a real store that notes how many records each append carried; while
+// gate is set, an append waits for it to be closed, and says so on held.
 type recordingStore struct {
 	server.Store
 	mu      sync.Mutex
 	appends []int
+	gate    chan struct{}
+	held    chan struct{}
 }
 
 func (s *recordingStore) Append(ctx context.Context, session string, recs []server.Record) ([]server.Record, error) {
 	s.mu.Lock()
 	s.appends = append(s.appends, len(recs))
+	gate := s.gate
+	s.gate = nil
 	s.mu.Unlock()
+	if gate != nil {
+		s.held <- struct{}{}
+		<-gate
+	}
 	return s.Store.Append(ctx, session, recs)
+}
+
+// hold makes the next append wait until the returned function is called.
+func (s *recordingStore) hold() (release func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.gate, s.held = make(chan struct{}), make(chan struct{}, 1)
+	g := s.gate
+	return func() { close(g) }
 }
 
 func (s *recordingStore) sizes() []int {
@@ -245,7 +263,7 @@ func TestOneFramePerStep(t *testing.T) {
 	if err := h.call(ctx, func() error { h.attach(other, p.pid); return nil }); err != nil {
 		t.Fatal(err)
 	}
-	if err := h.call(ctx, func() error { h.answers([]hubCmd{{c: p, m: &answer}}); return nil }); err != nil {
+	if err := h.call(ctx, func() error { h.answers([]hubCmd{{c: p, m: &answer}}, false); return nil }); err != nil {
 		t.Fatal(err)
 	}
 	fs := taken(p)
@@ -275,5 +293,100 @@ func TestPrepareLarge(t *testing.T) {
 				t.Errorf("%d bytes, hint %d: framed differently", n, hint)
 			}
 		}
+	}
+}
+
+// TestAnswersWhileAppending queues answers and a command behind an answer whose append is
+// under way, and checks the groups they are committed in and the order of everything: the
+// answers queued before the command are the next group, decided once the first is applied
+// (an answer sent again is acknowledged as a duplicate, after the first ack); the command runs
+// after them; the answer queued after the command is decided after it.
+func TestAnswersWhileAppending(t *testing.T) {
+	ctx := context.Background()
+	store, h := groupHub(t)
+	ps := make([]*client, 3)
+	for i := range ps {
+		ps[i] = newClient(32)
+		if err := h.joinCall(ctx, ps[i], server.ClientMsg{Type: server.MsgJoin, Name: fmt.Sprint("P", i), Role: "bz"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fac := newClient(256)
+	fac.facilitator = true
+	run := func(m server.ClientMsg) {
+		t.Helper()
+		if err := h.call(ctx, func() error { return h.command(fac, m) }); err != nil {
+			t.Fatalf("%s: %v", m.Type, err)
+		}
+	}
+	if err := h.call(ctx, func() error { return h.watch(fac, 0) }); err != nil {
+		t.Fatal(err)
+	}
+	run(server.ClientMsg{Type: server.MsgStart})
+	run(server.ClientMsg{Type: server.MsgNext, Open: true})
+	var q server.LiveQuestion
+	v, _ := h.st.WorldView(h.st.WorldIDs()[0], time.Now())
+	for _, x := range v.Questions {
+		if x.Type == "multi" && x.State == "open" && q.ID == "" {
+			q = x
+		}
+	}
+	answer := func(n int) server.ClientMsg {
+		return server.ClientMsg{Type: server.MsgAnswer, Ref: fmt.Sprint("r", n), ID: fmt.Sprintf("00000000-0000-4000-8000-%012d", n),
+			Question: q.ID, Answer: &engine.Answer{Options: []string{q.Options[0].ID}}}
+	}
+	for _, c := range append(ps, fac) {
+		taken(c)
+	}
+
+	release := store.hold()
+	before := len(store.sizes())
+	h.submit(ps[0], answer(0))
+	<-store.held // the first answer's append is under way
+	h.submit(ps[1], answer(1))
+	h.submit(ps[0], answer(0)) // sent again
+	h.submit(fac, server.ClientMsg{Type: server.MsgClose, Ref: "close", Question: q.ID})
+	h.submit(ps[2], answer(2))
+	for len(h.cmds) < 4 {
+		time.Sleep(time.Millisecond)
+	}
+	release()
+	if err := h.call(ctx, func() error { return nil }); err != nil { // after all of them
+		t.Fatal(err)
+	}
+
+	if got := store.sizes()[before:]; len(got) != 3 || got[0] != 1 || got[1] != 1 {
+		t.Errorf("appends carried %v records; want the first answer, then the second, then the close", got)
+	}
+	replies := func(c *client) []server.Ack {
+		var out []server.Ack
+		for _, f := range taken(c) {
+			for _, p := range payloads(f) {
+				var a server.Ack
+				var e struct{ Type, Code, Ref string }
+				json.Unmarshal(p, &a)
+				json.Unmarshal(p, &e)
+				if a.Type == "ack" || e.Type == "error" {
+					if e.Type == "error" {
+						a.Ref, a.Question = e.Ref, "error:"+e.Code
+					}
+					out = append(out, a)
+				}
+			}
+		}
+		return out
+	}
+	r0, r1, r2, rf := replies(ps[0]), replies(ps[1]), replies(ps[2]), replies(fac)
+	if len(r0) != 2 || r0[0].Duplicate || r0[0].Mine == nil || !r0[1].Duplicate || r0[1].Seq != r0[0].Seq {
+		t.Errorf("the first participant got %+v; want the ack with the answer, then a duplicate ack with the same seq", r0)
+	}
+	if len(r1) != 1 || r1[0].Seq <= r0[0].Seq || r1[0].Mine == nil {
+		t.Errorf("the second participant got %+v; want an ack after the first answer's", r1)
+	}
+	if len(rf) != 1 || rf[0].Ref != "close" || rf[0].Seq <= r1[0].Seq {
+		t.Errorf("the facilitator got %+v; want the close acked after the second answer", rf)
+	}
+	if len(r2) != 1 || r2[0].Question != "error:closed" {
+		t.Errorf("the third participant got %+v; want the answer refused, the question closed before it", r2)
 	}
 }

@@ -81,6 +81,10 @@ type hub struct {
 	// dirty are the clients sent something in this step, which flushSends queues.
 	dirty []*client
 
+	// afterAnswers is a command that answers taken for a next group (hub.answers) found
+	// queued behind them; it runs once they are done.
+	afterAnswers *hubCmd
+
 	// holding: publish keeps the entries it is given in held until flushPublish.
 	holding bool
 	held    []session.Entry
@@ -342,20 +346,55 @@ func (h *hub) commit(recs ...server.Record) ([]server.Record, error) {
 	if len(recs) == 0 {
 		return nil, nil
 	}
-	if h.fenced {
-		return nil, errMoved
+	return h.settle(h.startAppend(recs, false))
+}
+
+// appending is an append of records to the session's log, made by startAppend and finished
+// by settle. At most one is under way at a time, so the log takes records in the order the
+// hub decided them.
+type appending struct {
+	recs  []server.Record
+	done  chan struct{}
+	out   []server.Record
+	err   error
+	moved bool // not made: this node does not own the session
+}
+
+// startAppend starts appending records: on another goroutine if async, so that the hub can
+// publish what it committed before while the store syncs these.
+func (h *hub) startAppend(recs []server.Record, async bool) *appending {
+	a := &appending{recs: recs, done: make(chan struct{})}
+	if h.fenced || h.m.cl != nil && !h.owner.Load() {
+		a.moved = true
+		close(a.done)
+		return a
 	}
 	ctx, cancel := context.WithTimeout(h.m.ctx, h.m.opts.AppendTimeout)
 	if h.m.cl != nil {
-		if !h.owner.Load() {
-			cancel()
-			return nil, errMoved
-		}
 		ctx = server.WithFence(ctx, server.Fence{Node: h.m.cl.node, Epoch: h.epoch.Load()})
 	}
-	out, err := h.m.store.Append(ctx, h.id, recs)
-	cancel()
 	h.m.stats.appends.Add(1)
+	run := func() {
+		defer close(a.done)
+		defer cancel()
+		a.out, a.err = h.m.store.Append(ctx, h.id, recs)
+	}
+	if async {
+		go run()
+	} else {
+		run()
+	}
+	return a
+}
+
+// settle waits for an append and, once its records are durable, applies and publishes them.
+// If it failed, it recovers and the log decides, as commit says.
+func (h *hub) settle(a *appending) ([]server.Record, error) {
+	<-a.done
+	if a.moved {
+		return nil, errMoved
+	}
+	recs, out, err := a.recs, a.out, a.err
 	if errors.Is(err, server.ErrFenced) {
 		// Another node owns the session: nothing was written, and nothing more may be.
 		h.fenced = true
@@ -756,11 +795,15 @@ func (h *hub) detach(c *client, code int, text string) {
 }
 
 func (h *hub) sendErr(c *client, ref string, err error) {
+	h.send(c, h.errFrame(ref, err))
+}
+
+func (h *hub) errFrame(ref string, err error) *frame {
 	e := server.ErrorOf(err)
 	if e.Code == server.EInternal {
 		h.m.log.Error("internal error", "session", h.id, "err", err)
 	}
-	h.send(c, prepare(server.ErrorMsg{Type: server.MsgError, Seq: h.st.Seq(), Ref: ref, Code: e.Code, Message: e.Message}))
+	return prepare(server.ErrorMsg{Type: server.MsgError, Seq: h.st.Seq(), Ref: ref, Code: e.Code, Message: e.Message})
 }
 
 func (h *hub) ack(c *client, ref string, seq int64) {
