@@ -347,7 +347,7 @@ func (c *baseClient) read() {
 				continue
 			}
 			if j := bytes.Index(data, msgField); j > 0 {
-				decodeHello(data[j+len(msgField) : len(data)-1])
+				decodeAsParticipant(data[j+len(msgField) : len(data)-1])
 			}
 			if i == of-1 {
 				select {

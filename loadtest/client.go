@@ -209,8 +209,10 @@ func (p *participant) keepHello(resume bool, data []byte) {
 	p.run.helloMu.Unlock()
 }
 
-// decodeHello decodes a welcome or a snapshot as a joining participant does.
-func decodeHello(data []byte) {
+// decodeAsParticipant decodes a message as a participant must to know what it holds, and
+// nothing else: the baseline's clients do this same work on the same bytes, so that the
+// clients' share of the shared cores is the same in both runs.
+func decodeAsParticipant(data []byte) {
 	switch {
 	case bytes.HasPrefix(data, prefixWelcome):
 		var w welcome
@@ -218,14 +220,6 @@ func decodeHello(data []byte) {
 	case bytes.HasPrefix(data, prefixSnapshot):
 		var s snapshot
 		json.Unmarshal(data, &s)
-	}
-}
-
-// decodeAsParticipant decodes a message as a participant must to know what it holds, and
-// nothing else: the baseline's clients do this same work on the same bytes, so that the
-// clients' share of the shared cores is the same in both runs.
-func decodeAsParticipant(data []byte) {
-	switch {
 	case bytes.HasPrefix(data, prefixEvent):
 		var e event
 		json.Unmarshal(data, &e)
