@@ -516,6 +516,7 @@ func (h *hub) publish(entries []session.Entry) {
 			mes[e.Participant] = true
 		case session.EvRubric:
 			mes[e.Participant] = true
+			delete(byAck, e.Participant) // a score changed: the whole view
 		case session.EvAdvance:
 			// Only in self-paced worlds can moving on decide, and so reveal, a question; such a
 			// world is its one participant's, and has their id.
