@@ -61,51 +61,33 @@ func (g *schemaGen) ref(t reflect.Type) map[string]any {
 
 func (g *schemaGen) object(t reflect.Type) map[string]any {
 	props := map[string]any{}
-	var required []string
 	g.fields(t, props)
 	if t == reflect.TypeFor[StateVar]() {
 		props["initial"] = map[string]any{"type": []string{"number", "boolean"}}
 	}
-	obj := map[string]any{"type": "object", "properties": props, "additionalProperties": false}
-	if len(required) > 0 {
-		obj["required"] = required
-	}
-	return obj
+	return map[string]any{"type": "object", "properties": props, "additionalProperties": false}
 }
 
 func (g *schemaGen) fields(t reflect.Type, props map[string]any) {
-	for i := 0; i < t.NumField(); i++ {
-		f := t.Field(i)
-		tag := f.Tag.Get("yaml")
-		if tag == "-" || !f.IsExported() {
-			continue
-		}
-		name, opts, _ := strings.Cut(tag, ",")
-		if strings.Contains(opts, "inline") {
-			g.fields(f.Type, props)
-			continue
-		}
-		if name == "" {
-			name = strings.ToLower(f.Name)
-		}
+	eachYAMLField(t, func(owner reflect.Type, name string, f reflect.StructField) {
 		s := g.typ(f.Type)
-		if e, ok := enums[t.Name()+"."+name]; ok {
+		if e, ok := enums[owner.Name()+"."+name]; ok {
 			s = map[string]any{"enum": e}
 		}
 		switch {
-		case t.Name() == "Scenario" && name == "state":
+		case owner.Name() == "Scenario" && name == "state":
 			g.ref(reflect.TypeFor[StateVar]())
 			s = stateSchema
-		case t.Name() == "Inject" && name == "clock":
+		case owner.Name() == "Inject" && name == "clock":
 			s = map[string]any{"description": "a clock label such as T+0:00, or a text {nl, en}", "oneOf": []any{map[string]any{"type": "string"}, textSchema}}
-		case t.Name() == "Test" && name == "answers":
+		case owner.Name() == "Test" && name == "answers":
 			s = map[string]any{"description": "`policy`, or question ids mapped to answers", "oneOf": []any{
 				map[string]any{"const": "policy"}, map[string]any{"type": "object"}}}
 		case strings.HasSuffix(name, "id") && f.Type == refType || name == "lens" || name == "start" || name == "goto":
 			s = map[string]any{"type": "string", "pattern": idPattern}
 		}
 		props[name] = s
-	}
+	})
 }
 
 func (g *schemaGen) typ(t reflect.Type) map[string]any {

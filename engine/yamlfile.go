@@ -276,7 +276,16 @@ func (c *checker) checkText(n *yaml.Node) {
 // fieldsOf maps YAML keys to struct fields, following yaml tags and inline structs.
 func fieldsOf(t reflect.Type) map[string]reflect.Type {
 	m := map[string]reflect.Type{}
-	for i := 0; i < t.NumField(); i++ {
+	eachYAMLField(t, func(_ reflect.Type, name string, f reflect.StructField) { m[name] = f.Type })
+	return m
+}
+
+// eachYAMLField calls fn for every key a struct takes in YAML: the name its yaml tag gives, or
+// the field's name in lower case, with the fields of an inline struct as the struct's own.
+// owner is the struct the field is declared in. The checker and the JSON schema both read the
+// keys from here, so that they cannot disagree on them.
+func eachYAMLField(t reflect.Type, fn func(owner reflect.Type, name string, f reflect.StructField)) {
+	for i := range t.NumField() {
 		f := t.Field(i)
 		tag := f.Tag.Get("yaml")
 		if tag == "-" || !f.IsExported() {
@@ -284,17 +293,14 @@ func fieldsOf(t reflect.Type) map[string]reflect.Type {
 		}
 		name, opts, _ := strings.Cut(tag, ",")
 		if strings.Contains(opts, "inline") {
-			for k, v := range fieldsOf(f.Type) {
-				m[k] = v
-			}
+			eachYAMLField(f.Type, fn)
 			continue
 		}
 		if name == "" {
 			name = strings.ToLower(f.Name)
 		}
-		m[name] = f.Type
+		fn(t, name, f)
 	}
-	return m
 }
 
 func (c *checker) checkStruct(n *yaml.Node, t reflect.Type) {
