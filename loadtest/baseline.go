@@ -17,7 +17,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/google/uuid"
@@ -429,13 +428,7 @@ func StartBaseline(ctx context.Context, exe, dir string) (*BaselineProcess, erro
 
 // Close stops the baseline server.
 func (p *BaselineProcess) Close() error {
-	p.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-p.exited:
-	case <-time.After(10 * time.Second):
-		p.cmd.Process.Kill()
-		<-p.exited
-	}
+	terminate(p.cmd, p.exited, 10*time.Second)
 	return nil
 }
 

@@ -97,13 +97,7 @@ func (p *Process) Stop() error {
 	if p.cmd == nil {
 		return nil
 	}
-	p.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-p.exited:
-	case <-time.After(20 * time.Second):
-		p.cmd.Process.Kill()
-		<-p.exited
-	}
+	terminate(p.cmd, p.exited, 20*time.Second)
 	p.cmd = nil
 	return nil
 }
@@ -175,4 +169,16 @@ func (p *Process) Close() error {
 	err := p.Stop()
 	p.log.Close()
 	return err
+}
+
+// terminate asks a server process to stop (SIGTERM) and kills it if it has not exited within
+// grace; exited is closed once it has.
+func terminate(cmd *exec.Cmd, exited <-chan struct{}, grace time.Duration) {
+	cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-exited:
+	case <-time.After(grace):
+		cmd.Process.Kill()
+		<-exited
+	}
 }
