@@ -491,11 +491,18 @@ func (h *hub) publish(entries []session.Entry) {
 	// The participants whose view changed only by answers their own ack will carry.
 	byAck := map[string]bool{}
 	removed := map[string]bool{}
+	// Each entry is encoded once, when the first client that may see it is found: an answer
+	// whose sender's ack carries it, with no facilitator watching, is never encoded.
 	frames := make([]*frame, len(entries))
-	for i, e := range entries {
-		msg := e.Msg
-		msg.Sent = &now // live only: replayed events go without, so a client can tell
-		frames[i] = prepare(msg)
+	encoded := func(i int) *frame {
+		if frames[i] == nil {
+			msg := entries[i].Msg
+			msg.Sent = &now // live only: replayed events go without, so a client can tell
+			frames[i] = prepare(msg)
+		}
+		return frames[i]
+	}
+	for _, e := range entries {
 		private = private || e.Participant != ""
 		kind := e.Msg.Kind
 		if kind == "inject" {
@@ -559,16 +566,16 @@ func (h *hub) publish(entries []session.Entry) {
 					if e.Msg.Kind == session.EvAnswer && c == h.answering[e.Participant] {
 						continue // its ack carries the answer
 					}
-					h.send(c, frames[i])
+					h.send(c, encoded(i))
 				}
 				for c := range h.facs {
-					h.send(c, frames[i])
+					h.send(c, encoded(i))
 				}
 				continue
 			}
 			for c := range h.clients {
 				if c.sees(e) {
-					h.send(c, frames[i])
+					h.send(c, encoded(i))
 				}
 			}
 		}
@@ -594,7 +601,7 @@ func (h *hub) publish(entries []session.Entry) {
 				var parts []*frame
 				for i, e := range entries {
 					if c.sees(e) {
-						parts = append(parts, frames[i])
+						parts = append(parts, encoded(i))
 					}
 				}
 				if pm := view(c); pm != nil {
