@@ -47,13 +47,7 @@ func (f *facilitator) get(t *testing.T, path string, into any) int {
 // TestAdminClusterView: the admin's view on any node shows every node with the sessions it
 // owns and every lease, and a node that stopped heartbeating as not alive.
 func TestAdminClusterView(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts real server processes")
-	}
-	c := newCluster(t, 3, time.Second)
-	f := c.login(c.nodes[0])
-	var info struct{ ID, Code string }
-	f.post("/api/sessions", `{"scenario":"voorbeeld"}`, &info)
+	c, f, info := newClusterSession(t, 3)
 	f.console(t, c.nodes[0], info.ID) // node 1 loads the session and takes its lease
 	if got := ownerOf(t, c, info.ID, 1); got != 0 {
 		t.Fatalf("owner is node %d, want node 1", got+1)

@@ -104,13 +104,7 @@ func ownerOf(t *testing.T, c *cluster, session string, from int) int {
 // SIGKILL mid-question: a survivor takes the lease over, the participants of the dead node
 // resume on the others, and no acknowledged answer is lost or doubled.
 func TestThreeNodes(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts real server processes")
-	}
-	c := newCluster(t, 3, time.Second)
-	f := c.login(c.nodes[0])
-	var info struct{ ID, Code string }
-	f.post("/api/sessions", `{"scenario":"voorbeeld"}`, &info)
+	c, f, info := newClusterSession(t, 3)
 
 	// The console on node 1 loads the session first, so node 1 owns it.
 	owner := 0
@@ -240,13 +234,7 @@ func TestThreeNodes(t *testing.T) {
 // over; when the old owner wakes, an answer it got meanwhile is refused by the database (a
 // stale epoch), it steps down, and the participant resumes and gets the answer in once.
 func TestPausedOwnerIsFenced(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts real server processes")
-	}
-	c := newCluster(t, 2, time.Second)
-	f := c.login(c.nodes[0])
-	var info struct{ ID, Code string }
-	f.post("/api/sessions", `{"scenario":"voorbeeld"}`, &info)
+	c, f, info := newClusterSession(t, 2)
 	con := f.console(t, c.nodes[0], info.ID) // node 1 owns the session
 	a := &participant{name: "Op de eerste", node: 0, acks: map[string]int64{}}
 	a.join(t, c.nodes[0], info.Code)

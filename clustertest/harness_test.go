@@ -220,6 +220,23 @@ func (c *wsClient) command(m map[string]any) msg {
 	return r
 }
 
+// sessionInfo is a created session as the tests use it.
+type sessionInfo struct{ ID, Code string }
+
+// newClusterSession starts n nodes with a one-second lease, logs the facilitator in on the
+// first, and creates a session of the example there; it skips under -short.
+func newClusterSession(t *testing.T, n int) (*cluster, *facilitator, sessionInfo) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("starts real server processes")
+	}
+	c := newCluster(t, n, time.Second)
+	f := c.login(c.nodes[0])
+	var info sessionInfo
+	f.post("/api/sessions", `{"scenario":"voorbeeld"}`, &info)
+	return c, f, info
+}
+
 func (c *cluster) login(n *node) *facilitator {
 	jar, _ := cookiejar.New(nil)
 	f := &facilitator{http: &http.Client{Jar: jar, Timeout: 10 * time.Second}, url: n.url}

@@ -32,13 +32,7 @@ func aggregatesOf(m msg) (conn map[string]bool, answered map[string][]string, ok
 // TestConsoleCountsWholeRoom: the console on node 1 counts the participants connected to
 // nodes 2 and 3 as connected, and as not connected once they leave; their answers count too.
 func TestConsoleCountsWholeRoom(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts real server processes")
-	}
-	c := newCluster(t, 3, time.Second)
-	f := c.login(c.nodes[0])
-	var info struct{ ID, Code string }
-	f.post("/api/sessions", `{"scenario":"voorbeeld"}`, &info)
+	c, f, info := newClusterSession(t, 3)
 	con := f.console(t, c.nodes[0], info.ID)
 	if got := ownerOf(t, c, info.ID, 1); got != 0 {
 		t.Fatalf("owner is node %d, want node 1", got+1)
